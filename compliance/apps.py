@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ComplianceConfig(AppConfig):
+    name = "compliance"
+    verbose_name = "Compliance: findings, re-checks, review, audit"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,22 @@
+"""The Celery app: configured from Django settings (CELERY_ namespace)."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("grantcheck")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# The beat schedule: one place for every periodic job.
+app.conf.beat_schedule = {}
+
+
+@app.task(name="grantcheck.ping")
+def ping() -> str:
+    """Round-trip check used by health checks and CI."""
+    return "pong"

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from compliance import views as compliance_views
+from projects import apis as project_apis
+
+router = DefaultRouter()
+router.register("projects", project_apis.ProjectViewSet, basename="project")
+router.register("people", project_apis.PersonViewSet, basename="person")
+router.register("roles", project_apis.RoleViewSet, basename="role")
+router.register("organisations", project_apis.OrganisationViewSet, basename="organisation")
+router.register("ties", project_apis.TieViewSet, basename="tie")
+
+api_v1 = [
+    path("imports/portfolio/", project_apis.PortfolioImportApi.as_view(), name="portfolio-import"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("", compliance_views.home, name="home"),
+    path("healthz", compliance_views.health, name="health"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
+
+admin.site.site_header = "grantcheck administration"
+admin.site.site_title = "grantcheck"

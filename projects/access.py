@@ -1,0 +1,28 @@
+"""Who may see and do what. Roles are Django groups, created by a migration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+PI = "pi"
+REVIEWER = "reviewer"
+AUDITOR = "auditor"
+ADMIN = "admin"
+ROLE_GROUPS = (PI, REVIEWER, AUDITOR, ADMIN)
+
+
+def has_group(user: Any, *names: str) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser:
+        return True
+    return bool(user.groups.filter(name__in=names).exists())
+
+
+def sees_whole_portfolio(user: Any) -> bool:
+    """Reviewers, auditors and admins see every project; PIs only their own."""
+    return has_group(user, REVIEWER, AUDITOR, ADMIN)
+
+
+def can_administer(user: Any) -> bool:
+    return has_group(user, ADMIN) or bool(getattr(user, "is_staff", False) and user.is_superuser)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from projects.models import Organisation, Person, Project, Role, Tie
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    extra = 0
+    autocomplete_fields = ["person"]
+
+
+class TieInline(admin.TabularInline):
+    model = Tie
+    fk_name = "person"
+    extra = 0
+    autocomplete_fields = ["organisation", "project"]
+    fields = ["organisation", "kind", "start_date", "end_date", "compensated", "project", "source"]
+
+
+class PersonRoleInline(admin.TabularInline):
+    model = Role
+    extra = 0
+    autocomplete_fields = ["project"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "type", "parent"]
+    list_filter = ["type", "country"]
+    search_fields = ["name", "normalized_name", "ror_id"]
+    autocomplete_fields = ["parent"]
+    readonly_fields = ["normalized_name", "created_at", "updated_at"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "orcid", "department", "user"]
+    list_filter = ["department"]
+    search_fields = ["name", "email", "orcid"]
+    autocomplete_fields = ["user"]
+    inlines = [PersonRoleInline, TieInline]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["award_number", "sponsor", "title", "amount_usd", "status", "department"]
+    list_filter = ["sponsor", "status", "fundamental_research", "department"]
+    search_fields = ["award_number", "title", "programme", "abstract"]
+    date_hierarchy = "start_date"
+    inlines = [RoleInline]
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ["project", "person", "role"]
+    list_filter = ["role", "project__sponsor"]
+    search_fields = ["project__award_number", "person__name", "person__email"]
+    autocomplete_fields = ["project", "person"]
+
+
+@admin.register(Tie)
+class TieAdmin(admin.ModelAdmin):
+    list_display = ["person", "organisation", "kind", "start_date", "end_date", "source"]
+    list_filter = ["kind", "source", "compensated", "organisation__country"]
+    search_fields = ["person__name", "person__email", "organisation__name"]
+    autocomplete_fields = ["person", "organisation", "project"]
+    date_hierarchy = "start_date"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ProjectsConfig(AppConfig):
+    name = "projects"
+    verbose_name = "Portfolio: projects, people and ties"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,190 @@
+"""Portfolio data: organisations, people, projects, roles and ties.
+
+No field here records ethnicity, national origin or citizenship of a person:
+rules key on ties to organisations, sponsors, fields, dates and disclosure.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django_countries.fields import CountryField
+
+from projects.validators import validate_orcid
+from projects.vocabulary import (
+    DISCLOSURE_DOCUMENTS,
+    TIE_KIND_CHOICES,
+    OrganisationType,
+    ProjectStatus,
+    RoleKind,
+    Sponsor,
+    TieSource,
+)
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organisation(TimeStamped):
+    name = models.CharField(max_length=500, help_text="As written by the source.")
+    normalized_name = models.CharField(max_length=500, editable=False, db_index=True)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names, any script.")
+    country = CountryField(blank=True, help_text="ISO 3166-1 alpha-2; blank if unknown.")
+    type = models.CharField(
+        max_length=32, choices=OrganisationType.choices, default=OrganisationType.OTHER
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    ror_id = models.CharField("ROR id", max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["normalized_name", "country"], name="organisation_unique_normalized_country",
+                violation_error_message="An organisation with this name and country exists.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})" if self.country else self.name
+
+
+class Person(TimeStamped):
+    name = models.CharField(max_length=300)
+    email = models.EmailField(unique=True)
+    orcid = models.CharField(
+        "ORCID iD", max_length=19, blank=True, validators=[validate_orcid], db_index=True
+    )
+    department = models.CharField(max_length=200, blank=True, db_index=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["orcid"], condition=~Q(orcid=""), name="person_unique_orcid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Project(TimeStamped):
+    sponsor = models.CharField(max_length=16, choices=Sponsor.choices, db_index=True)
+    programme = models.CharField(max_length=300, blank=True)
+    award_number = models.CharField(max_length=64)
+    title = models.CharField(max_length=500)
+    abstract = models.TextField(blank=True)
+    amount_usd = models.DecimalField(max_digits=14, decimal_places=2)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE, db_index=True
+    )
+    department = models.CharField(max_length=200, blank=True, db_index=True)
+    fundamental_research = models.BooleanField(default=True)
+    people = models.ManyToManyField(Person, through="Role", related_name="projects")
+
+    class Meta:
+        ordering = ["sponsor", "award_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sponsor", "award_number"], name="project_unique_award_per_sponsor",
+                violation_error_message="This award number is already used for this sponsor.",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_usd__gte=0), name="project_amount_not_negative",
+                violation_error_message="The amount cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="project_end_not_before_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sponsor} {self.award_number}: {self.title}"
+
+
+class Role(TimeStamped):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=16, choices=RoleKind.choices)
+
+    class Meta:
+        ordering = ["project", "role", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "person"],
+                name="role_one_per_person",
+                violation_error_message="This person already has a role on this project.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()} on {self.project.award_number}"
+
+
+class Tie(TimeStamped):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="ties")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="ties")
+    kind = models.CharField(max_length=32, choices=TIE_KIND_CHOICES, db_index=True)
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True, help_text="Blank while ongoing.")
+    compensated = models.BooleanField(default=False)
+    project = models.ForeignKey(
+        Project,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="ties",
+        help_text="Set when the tie is part of this project's work.",
+    )
+    source = models.CharField(
+        max_length=16, choices=TieSource.choices, default=TieSource.SELF_DISCLOSED
+    )
+    disclosed_in = models.JSONField(
+        default=list, blank=True, help_text="Documents the tie was disclosed in."
+    )
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["person", "-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="tie_end_not_before_start",
+                violation_error_message="The end date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_kind_display()} — {self.organisation}"
+
+    def clean(self) -> None:
+        unknown = [d for d in self.disclosed_in if d not in DISCLOSURE_DOCUMENTS]
+        if unknown:
+            raise ValidationError(
+                {"disclosed_in": f"Unknown disclosure document(s): {', '.join(unknown)}"}
+            )

@@ -1,0 +1,57 @@
+"""Reads. Every view, API and export gets its rows through the *_visible_to selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from projects.access import sees_whole_portfolio
+from projects.models import Organisation, Person, Project, Role, Tie
+
+
+def projects_visible_to(*, user: Any) -> QuerySet[Project]:
+    qs = Project.objects.all()
+    if sees_whole_portfolio(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(roles__person__user=user).distinct()
+
+
+def people_visible_to(*, user: Any) -> QuerySet[Person]:
+    qs = Person.objects.all()
+    if sees_whole_portfolio(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    visible_projects = projects_visible_to(user=user).values("pk")
+    return qs.filter(roles__project__in=visible_projects).distinct()
+
+
+def roles_visible_to(*, user: Any) -> QuerySet[Role]:
+    return Role.objects.filter(project__in=projects_visible_to(user=user).values("pk"))
+
+
+def ties_visible_to(*, user: Any) -> QuerySet[Tie]:
+    qs = Tie.objects.select_related("organisation", "person")
+    if sees_whole_portfolio(user):
+        return qs
+    return qs.filter(person__in=people_visible_to(user=user).values("pk"))
+
+
+def organisations_visible_to(*, user: Any) -> QuerySet[Organisation]:
+    qs = Organisation.objects.all()
+    if sees_whole_portfolio(user):
+        return qs
+    return qs.filter(ties__in=ties_visible_to(user=user).values("pk")).distinct()
+
+
+def portfolio_counts() -> dict[str, int]:
+    return {
+        "projects": Project.objects.count(),
+        "people": Person.objects.count(),
+        "roles": Role.objects.count(),
+        "ties": Tie.objects.count(),
+        "organisations": Organisation.objects.count(),
+    }

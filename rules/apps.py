@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RulesConfig(AppConfig):
+    name = "rules"
+    verbose_name = "Rules, reference lists and screening"
+    default_auto_field = "django.db.models.BigAutoField"
