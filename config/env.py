@@ -28,8 +28,7 @@ def env_bool(name: str, default: bool) -> bool:
     if word in FALSE_WORDS:
         return False
     raise ImproperlyConfigured(
-        f"{name}={raw!r} is not a boolean; use one of "
-        f"{sorted(TRUE_WORDS)} or {sorted(FALSE_WORDS)}"
+        f"{name}={raw!r} is not a boolean; use one of {sorted(TRUE_WORDS)} or {sorted(FALSE_WORDS)}"
     )
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -15,7 +15,7 @@ router.register("roles", project_apis.RoleViewSet, basename="role")
 router.register("organisations", project_apis.OrganisationViewSet, basename="organisation")
 router.register("ties", project_apis.TieViewSet, basename="tie")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("imports/portfolio/", project_apis.PortfolioImportApi.as_view(), name="portfolio-import"),
     path("", include(router.urls)),
 ]

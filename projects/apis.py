@@ -23,10 +23,10 @@ class VisibleQuerysetMixin:
     """Every read goes through one visibility selector; outsiders get 404, never 403."""
 
     visible: Callable[..., QuerySet[Any]]
-    request: Request
 
     def get_queryset(self) -> QuerySet[Any]:
-        return type(self).visible(user=self.request.user)
+        request: Request = self.request  # type: ignore[attr-defined]
+        return type(self).visible(user=request.user)
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -156,10 +156,7 @@ class PortfolioImportApi(APIView):
     def post(self, request: Request) -> Response:
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        files = {
-            key: (upload.name or key, upload)
-            for key, upload in request.FILES.items()
-        }
+        files = {key: (upload.name or key, upload) for key, upload in request.FILES.items()}
         report = portfolio_import_upload(files=files, dry_run=params.validated_data["dry_run"])
         code = status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST
         return Response(report.as_dict(), status=code)

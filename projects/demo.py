@@ -178,13 +178,21 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
             "fundamental_research": "false" if sponsor == "DOD" and rng.random() < 0.15 else "true",
         }
         project_rows.append(row)
-        members = rng.sample(people_by_dept[dept["name"]], k=min(3, len(people_by_dept[dept["name"]])))
+        members = rng.sample(
+            people_by_dept[dept["name"]], k=min(3, len(people_by_dept[dept["name"]]))
+        )
         n_members = rng.choice([1, 2, 2, 3])
         members = members[:n_members]
         for j, email in enumerate(members):
             role = "pi" if j == 0 else rng.choice(["co_pi", "senior_key", "other"])
-            role_rows.append({"award_number": row["award_number"], "sponsor": sponsor,
-                              "email": email, "role": role})
+            role_rows.append(
+                {
+                    "award_number": row["award_number"],
+                    "sponsor": sponsor,
+                    "email": email,
+                    "role": role,
+                }
+            )
         project_people.append((row, members, dept["name"]))
 
     # Ties: 1-4 per person; the class of organisation depends on the department.
@@ -206,9 +214,7 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
                 pool, kinds = orgs["talent_programmes"], {"talent_programme": 1}
             elif roll < 0.08 and dept in SENSITIVE_DEPTS | {"School of Medicine", "Biology"}:
                 pool, kinds = orgs["dod_1260h"], {"funding": 2, "equipment": 3, "consulting": 1}
-            elif dept in OPEN_FIELD_DEPTS and roll < 0.35:
-                pool, kinds = orgs["china_unlisted"], None
-            elif roll < 0.12:
+            elif (dept in OPEN_FIELD_DEPTS and roll < 0.35) or roll < 0.12:
                 pool, kinds = orgs["china_unlisted"], None
             else:
                 pool, kinds = orgs["ordinary"], None
@@ -216,9 +222,11 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
             kind = _weighted(rng, kinds or TIE_KIND_WEIGHTS)
             start = date(2016, 1, 1) + timedelta(days=rng.randint(0, 365 * 10))
             ongoing = rng.random() < 0.3
-            end = None if ongoing else start + timedelta(days=rng.randint(30, 365 * 3))
-            if end and end > today:
-                end = today
+            tie_end: date | None = (
+                None if ongoing else start + timedelta(days=rng.randint(30, 365 * 3))
+            )
+            if tie_end and tie_end > today:
+                tie_end = today
             key = (email, org["name"], kind, start.isoformat())
             if key in seen:
                 continue
@@ -233,19 +241,28 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
                     "country": org["country"],
                     "kind": kind,
                     "start_date": start.isoformat(),
-                    "end_date": end.isoformat() if end else "",
-                    "compensated": "true" if kind in {"appointment", "consulting", "talent_programme", "funding"} and rng.random() < 0.6 else "false",
+                    "end_date": tie_end.isoformat() if tie_end else "",
+                    "compensated": "true"
+                    if kind in {"appointment", "consulting", "talent_programme", "funding"}
+                    and rng.random() < 0.6
+                    else "false",
                     "award_number": project["award_number"] if project else "",
                     "sponsor": project["sponsor"] if project else "",
-                    "source": "publication" if kind == "coauthorship" and rng.random() < 0.5 else "self_disclosed",
+                    "source": "publication"
+                    if kind == "coauthorship" and rng.random() < 0.5
+                    else "self_disclosed",
                     "disclosed_in": ";".join(docs),
                 }
             )
 
     def table(name: str, rows: list[dict[str, str]]) -> Table:
         columns = list(rows[0]) if rows else []
-        return Table(name=name, file=f"demo:{name}", columns=columns,
-                     rows=[(i + 2, r) for i, r in enumerate(rows)])
+        return Table(
+            name=name,
+            file=f"demo:{name}",
+            columns=columns,
+            rows=[(i + 2, r) for i, r in enumerate(rows)],
+        )
 
     return {
         "people": table("people", people_rows),

@@ -49,7 +49,8 @@ class Organisation(TimeStamped):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["normalized_name", "country"], name="organisation_unique_normalized_country",
+                fields=["normalized_name", "country"],
+                name="organisation_unique_normalized_country",
                 violation_error_message="An organisation with this name and country exists.",
             ),
         ]
@@ -106,11 +107,13 @@ class Project(TimeStamped):
         ordering = ["sponsor", "award_number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["sponsor", "award_number"], name="project_unique_award_per_sponsor",
+                fields=["sponsor", "award_number"],
+                name="project_unique_award_per_sponsor",
                 violation_error_message="This award number is already used for this sponsor.",
             ),
             models.CheckConstraint(
-                condition=Q(amount_usd__gte=0), name="project_amount_not_negative",
+                condition=Q(amount_usd__gte=0),
+                name="project_amount_not_negative",
                 violation_error_message="The amount cannot be negative.",
             ),
             models.CheckConstraint(
@@ -134,7 +137,8 @@ class Role(TimeStamped):
     class Meta:
         ordering = ["project", "role", "person"]
         constraints = [
-            models.UniqueConstraint(fields=["project", "person"],
+            models.UniqueConstraint(
+                fields=["project", "person"],
                 name="role_one_per_person",
                 violation_error_message="This person already has a role on this project.",
             ),

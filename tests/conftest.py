@@ -1,4 +1,4 @@
-"""Personas and clients shared by the whole suite (pi, co_pi, outsider, reviewer, auditor, admin)."""
+"""Personas and clients shared by the suite: pi, co_pi, outsider, reviewer, auditor, admin."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from tests.factories import PersonFactory, ProjectFactory, RoleFactory, UserFact
 
 
 def _user_in(group: str | None, username: str) -> Any:
-    user = UserFactory(username=username)
+    user = UserFactory.create(username=username)
     if group:
         grp, _ = Group.objects.get_or_create(name=group)
         user.groups.add(grp)
@@ -24,14 +24,14 @@ def _user_in(group: str | None, username: str) -> Any:
 @pytest.fixture
 def pi(db: None) -> Any:
     user = _user_in(PI, "pi_user")
-    PersonFactory(user=user, email="pi_user@univ.edu")
+    PersonFactory.create(user=user, email="pi_user@univ.edu")
     return user
 
 
 @pytest.fixture
 def co_pi(db: None) -> Any:
     user = _user_in(PI, "co_pi_user")
-    PersonFactory(user=user, email="co_pi_user@univ.edu")
+    PersonFactory.create(user=user, email="co_pi_user@univ.edu")
     return user
 
 
@@ -62,15 +62,15 @@ def admin_user(db: None) -> Any:
 
 @pytest.fixture
 def pi_project(pi: Any) -> Any:
-    project = ProjectFactory()
-    RoleFactory(project=project, person=pi.person, role="pi")
+    project = ProjectFactory.create()
+    RoleFactory.create(project=project, person=pi.person, role="pi")
     return project
 
 
 @pytest.fixture
 def other_project(db: None) -> Any:
-    project = ProjectFactory()
-    RoleFactory(project=project, role="pi")
+    project = ProjectFactory.create()
+    RoleFactory.create(project=project, role="pi")
     return project
 
 

@@ -6,15 +6,16 @@ from datetime import date
 from decimal import Decimal
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.normalize import organisation_key
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
+        skip_postgeneration_save = True
         django_get_or_create = ("username",)
 
     username = factory.Sequence(lambda n: f"user{n}")
@@ -22,7 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct-horse-battery")
 
 
-class OrganisationFactory(factory.django.DjangoModelFactory):
+class OrganisationFactory(factory.django.DjangoModelFactory[Organisation]):
     class Meta:
         model = Organisation
 
@@ -32,7 +33,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     type = "university"
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -41,7 +42,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     department = "Physics"
 
 
-class ProjectFactory(factory.django.DjangoModelFactory):
+class ProjectFactory(factory.django.DjangoModelFactory[Project]):
     class Meta:
         model = Project
 
@@ -56,7 +57,7 @@ class ProjectFactory(factory.django.DjangoModelFactory):
     fundamental_research = True
 
 
-class RoleFactory(factory.django.DjangoModelFactory):
+class RoleFactory(factory.django.DjangoModelFactory[Role]):
     class Meta:
         model = Role
 
@@ -65,7 +66,7 @@ class RoleFactory(factory.django.DjangoModelFactory):
     role = "pi"
 
 
-class TieFactory(factory.django.DjangoModelFactory):
+class TieFactory(factory.django.DjangoModelFactory[Tie]):
     class Meta:
         model = Tie
 

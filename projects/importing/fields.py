@@ -38,7 +38,9 @@ def _choice(value: str, allowed: dict[str, str], what: str) -> str:
     key = _slug(value)
     if key in allowed:
         return allowed[key]
-    raise CellError(f"unknown {what} {value!r}; expected one of {', '.join(sorted(set(allowed.values())))}")
+    raise CellError(
+        f"unknown {what} {value!r}; expected one of {', '.join(sorted(set(allowed.values())))}"
+    )
 
 
 _SPONSORS = {_slug(s.value): s.value for s in Sponsor} | {_slug(s.label): s.value for s in Sponsor}
@@ -155,8 +157,17 @@ def parse_country(value: str) -> str:
     code = countries.by_name(value)
     if code:
         return str(code)
-    aliases = {"usa": "US", "united states": "US", "uk": "GB", "russia": "RU", "iran": "IR",
-               "north korea": "KP", "south korea": "KR", "taiwan": "TW", "hong kong": "HK"}
+    aliases = {
+        "usa": "US",
+        "united states": "US",
+        "uk": "GB",
+        "russia": "RU",
+        "iran": "IR",
+        "north korea": "KP",
+        "south korea": "KR",
+        "taiwan": "TW",
+        "hong kong": "HK",
+    }
     if value.strip().lower() in aliases:
         return aliases[value.strip().lower()]
     raise CellError(f"unknown country {value!r}; use an ISO 3166 alpha-2 code such as CN")

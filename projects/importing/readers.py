@@ -96,7 +96,9 @@ def read_csv_bytes(name: str, file: str, data: bytes) -> tuple[Table | None, lis
                 )
                 continue
             padded = values + [""] * (len(columns) - len(values))
-            table.rows.append((row_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)}))
+            table.rows.append(
+                (row_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)})
+            )
     except csv.Error as exc:
         problems.append(ImportProblem(file, reader.line_num, None, f"malformed CSV: {exc}"))
     return table, problems

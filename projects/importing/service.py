@@ -53,9 +53,7 @@ MSG_END_BEFORE_START = "end_date is before start_date"
 class ImportReport:
     problems: list[ImportProblem] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {
-            e: {"created": 0, "changed": 0, "unchanged": 0} for e in ENTITIES
-        }
+        default_factory=lambda: {e: {"created": 0, "changed": 0, "unchanged": 0} for e in ENTITIES}
     )
     dry_run: bool = False
 
@@ -112,7 +110,9 @@ class _Planner:
             "sponsor", "award_number"
         ):
             self.db_projects.setdefault(award, set()).add((sponsor, award))
-        self.db_emails = set(Person.objects.filter(email__in=emails).values_list("email", flat=True))
+        self.db_emails = set(
+            Person.objects.filter(email__in=emails).values_list("email", flat=True)
+        )
 
     def problem(self, file: str, row: int | None, column: str | None, reason: str) -> None:
         self.problems.append(ImportProblem(file, row, column, reason))
@@ -168,7 +168,10 @@ class _Planner:
             if values["orcid"]:
                 if values["orcid"] in seen_orcid:
                     self.problem(
-                        table.file, row, "orcid", f"ORCID also used on row {seen_orcid[values['orcid']]}"
+                        table.file,
+                        row,
+                        "orcid",
+                        f"ORCID also used on row {seen_orcid[values['orcid']]}",
                     )
                     continue
                 seen_orcid[values["orcid"]] = row
@@ -210,9 +213,7 @@ class _Planner:
         if sponsor:
             candidates = {k for k in candidates if k[0] == sponsor}
         if not candidates:
-            self.problem(
-                table.file, row, "award_number", f"unknown award number {award_number!r}"
-            )
+            self.problem(table.file, row, "award_number", f"unknown award number {award_number!r}")
             return None
         if len(candidates) > 1:
             self.problem(
@@ -249,7 +250,10 @@ class _Planner:
             if key in self.roles:
                 first = self.roles[key].row
                 self.problem(
-                    table.file, row, "email", f"person already has a role on this project (row {first})"
+                    table.file,
+                    row,
+                    "email",
+                    f"person already has a role on this project (row {first})",
                 )
                 continue
             self.roles[key] = _Row(row, table.file, values)
@@ -319,7 +323,8 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
 
     # People
     people = {p.email: p for p in Person.objects.filter(email__in=list(plan.people))}
-    new_people, changed_people = [], []
+    new_people: list[Person] = []
+    changed_people: list[Person] = []
     for email, prow in plan.people.items():
         fields = {k: prow.values[k] for k in ("name", "orcid", "department")}
         if email in people:
@@ -329,8 +334,12 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             new_people.append(Person(email=email, **fields))
     Person.objects.bulk_create(new_people)
     Person.objects.bulk_update(changed_people, ["name", "orcid", "department", "updated_at"])
-    tally("people", len(new_people), len(changed_people),
-          len(plan.people) - len(new_people) - len(changed_people))
+    tally(
+        "people",
+        len(new_people),
+        len(changed_people),
+        len(plan.people) - len(new_people) - len(changed_people),
+    )
 
     # Projects
     award_numbers = {k[1] for k in plan.projects} | {k[0][1] for k in plan.roles}
@@ -340,7 +349,8 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
         for p in Project.objects.filter(award_number__in=award_numbers)
     }
     project_fields = COLUMNS["projects"][0][2:] + COLUMNS["projects"][1]
-    new_projects, changed_projects = [], []
+    new_projects: list[Project] = []
+    changed_projects: list[Project] = []
     for key, prow in plan.projects.items():
         fields = {k: prow.values[k] for k in project_fields}
         if key in projects:
@@ -352,8 +362,12 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             projects[key] = project
     Project.objects.bulk_create(new_projects)
     Project.objects.bulk_update(changed_projects, [*project_fields, "updated_at"])
-    tally("projects", len(new_projects), len(changed_projects),
-          len(plan.projects) - len(new_projects) - len(changed_projects))
+    tally(
+        "projects",
+        len(new_projects),
+        len(changed_projects),
+        len(plan.projects) - len(new_projects) - len(changed_projects),
+    )
 
     emails = {k[1] for k in plan.roles} | {k[0] for k in plan.ties}
     people = {p.email: p for p in Person.objects.filter(email__in=emails)}
@@ -363,7 +377,8 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
         (r.project_id, r.person_id): r
         for r in Role.objects.filter(project__in=[projects[k[0]] for k in plan.roles])
     }
-    new_roles, changed_roles = [], []
+    new_roles: list[Role] = []
+    changed_roles: list[Role] = []
     for (pkey, email), rrow in plan.roles.items():
         project, person = projects[pkey], people[email]
         role = existing_roles.get((project.pk, person.pk))
@@ -373,8 +388,12 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             changed_roles.append(role)
     Role.objects.bulk_create(new_roles)
     Role.objects.bulk_update(changed_roles, ["role", "updated_at"])
-    tally("roles", len(new_roles), len(changed_roles),
-          len(plan.roles) - len(new_roles) - len(changed_roles))
+    tally(
+        "roles",
+        len(new_roles),
+        len(changed_roles),
+        len(plan.roles) - len(new_roles) - len(changed_roles),
+    )
 
     # Organisations (stored as first written; de-duplicated on normalised name + country)
     orgs = {
@@ -397,25 +416,33 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             (tie.person_id, tie.organisation_id, tie.kind, tie.start_date, tie.project_id), tie
         )
     tie_fields = ("end_date", "compensated", "source", "disclosed_in")
-    new_ties, changed_ties = [], []
-    for (email, okey, kind, start, pkey), trow in plan.ties.items():
+    new_ties: list[Tie] = []
+    changed_ties: list[Tie] = []
+    for (email, okey, kind, start, tie_project), trow in plan.ties.items():
         person, org = people[email], orgs[okey]
-        project = projects[pkey] if pkey else None
+        tie_on: Project | None = projects[tie_project] if tie_project else None
         fields = {k: trow.values[k] for k in tie_fields}
-        tie = existing_ties.get(
-            (person.pk, org.pk, kind, start, project.pk if project else None)
+        existing = existing_ties.get(
+            (person.pk, org.pk, kind, start, tie_on.pk if tie_on else None)
         )
-        if tie is None:
+        if existing is None:
             new_ties.append(
-                Tie(person=person, organisation=org, kind=kind, start_date=start,
-                    project=project, **fields)
+                Tie(
+                    person=person,
+                    organisation=org,
+                    kind=kind,
+                    start_date=start,
+                    project=tie_on,
+                    **fields,
+                )
             )
-        elif _diff(tie, fields):
-            changed_ties.append(tie)
+        elif _diff(existing, fields):
+            changed_ties.append(existing)
     Tie.objects.bulk_create(new_ties)
     Tie.objects.bulk_update(changed_ties, [*tie_fields, "updated_at"])
-    tally("ties", len(new_ties), len(changed_ties),
-          len(plan.ties) - len(new_ties) - len(changed_ties))
+    tally(
+        "ties", len(new_ties), len(changed_ties), len(plan.ties) - len(new_ties) - len(changed_ties)
+    )
 
 
 def _run(tables: dict[str, Table], problems: list[ImportProblem], dry_run: bool) -> ImportReport:
@@ -459,7 +486,9 @@ def portfolio_import_upload(
         if not lower.endswith(".csv") or stem not in COLUMNS:
             problems.append(
                 ImportProblem(
-                    filename, None, None,
+                    filename,
+                    None,
+                    None,
                     "expected projects.csv, people.csv, roles.csv, ties.csv or one .xlsx",
                 )
             )

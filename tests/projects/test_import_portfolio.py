@@ -29,7 +29,8 @@ def _xlsx_from_folder(folder: Path, target: Path) -> Path:
     import csv
 
     wb = Workbook()
-    wb.remove(wb.active)
+    for default_sheet in list(wb.worksheets):
+        wb.remove(default_sheet)
     for name in ("projects", "people", "roles", "ties"):
         sheet = wb.create_sheet(name)
         with (folder / f"{name}.csv").open(encoding="utf-8") as fh:
@@ -53,7 +54,10 @@ def test_good_folder_imports_every_row() -> None:
     assert dod.fundamental_research is True
     assert Project.objects.get(award_number="DE-SC0031234").end_date is None
     assert Person.objects.get(email="wei.chen@univ.edu").orcid == "0000-0001-5109-3700"
-    assert Role.objects.get(person__email="wei.chen@univ.edu", project__award_number="2234567").role == "co_pi"
+    assert (
+        Role.objects.get(person__email="wei.chen@univ.edu", project__award_number="2234567").role
+        == "co_pi"
+    )
     tie = Tie.objects.get(person__email="wei.chen@univ.edu", kind="joint_research")
     assert tie.project is not None and tie.project.award_number == "2234567"
     assert tie.disclosed_in == ["biosketch", "current_pending"]
@@ -66,7 +70,9 @@ def test_organisations_are_stored_as_written_and_deduplicated_on_name_and_countr
     tsinghua = Organisation.objects.filter(name__startswith="Tsinghua")
     assert tsinghua.count() == 1  # "Tsinghua University" and "Tsinghua University " / cn
     assert tsinghua.get().country == "CN"
-    assert Organisation.objects.get(name="Peking University School of Public Health").country == "CN"
+    assert (
+        Organisation.objects.get(name="Peking University School of Public Health").country == "CN"
+    )
     assert Organisation.objects.count() == 5
 
 
@@ -204,7 +210,8 @@ def test_command_json_report() -> None:
 
 def _upload(client: Any, folder: Path, **extra: Any) -> Any:
     files = {
-        name: (folder / f"{name}.csv").open("rb") for name in ("projects", "people", "roles", "ties")
+        name: (folder / f"{name}.csv").open("rb")
+        for name in ("projects", "people", "roles", "ties")
     }
     try:
         return client.post("/api/v1/imports/portfolio/", {**files, **extra}, format="multipart")

@@ -42,6 +42,4 @@ class Command(BaseCommand):
                         f"{counts['changed']:>6} changed  {counts['unchanged']:>6} unchanged"
                     )
         if not report.ok:
-            raise CommandError(
-                f"{len(report.problems)} problem(s) found; nothing was written"
-            )
+            raise CommandError(f"{len(report.problems)} problem(s) found; nothing was written")

@@ -31,4 +31,6 @@ class Command(BaseCommand):
             )
         self.stdout.write("Demo users (development only):")
         for user in DEMO_USERS:
-            self.stdout.write(f"  {user.group:<9} username {user.username:<9} password {user.password}")
+            self.stdout.write(
+                f"  {user.group:<9} username {user.username:<9} password {user.password}"
+            )

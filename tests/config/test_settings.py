@@ -1,0 +1,88 @@
+"""Settings come from the environment; production refuses to start half-configured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+    "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL, "
+    "'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG, "
+    "'hsts': settings.SECURE_HSTS_SECONDS, 'secure_cookie': settings.SESSION_COOKIE_SECURE}))"
+)
+CLEARED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "SECURE_SSL_REDIRECT",
+)
+
+
+def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in CLEARED}
+    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env={**base, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _ok(**env: str) -> dict[str, Any]:
+    result = _settings_with(**env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_embedded_default_is_sqlite_eager_celery_and_local_cache() -> None:
+    values = _ok()
+    assert values["engine"] == "django.db.backends.sqlite3"
+    assert values["eager"] is True
+    assert values["broker"] == "memory://"
+    assert values["cache"].endswith("LocMemCache")
+
+
+def test_database_and_redis_urls_switch_to_real_services() -> None:
+    values = _ok(DATABASE_URL="postgres://u@127.0.0.1:5432/x", REDIS_URL="redis://127.0.0.1:6379/3")
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["eager"] is False
+    assert values["broker"] == "redis://127.0.0.1:6379/3"
+    assert values["cache"].endswith("RedisCache")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "false", "ALLOWED_HOSTS": "grants.example.edu"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "false", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS must be set"),
+        ({"DEBUG": "ture"}, "is not a boolean"),
+        ({"DEBUG": "maybe"}, "is not a boolean"),
+    ],
+)
+def test_it_refuses_to_start_misconfigured(env: dict[str, str], message: str) -> None:
+    result = _settings_with(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_production_turns_on_secure_cookies_and_hsts() -> None:
+    values = _ok(DEBUG="off", SECRET_KEY="s" * 50, ALLOWED_HOSTS="grants.example.edu")
+    assert values["debug"] is False
+    assert values["secure_cookie"] is True
+    assert values["hsts"] == 31_536_000
