@@ -296,11 +296,13 @@ def demo_users_ensure() -> list[DemoUser]:
         user.groups.add(group)
     pi_user = user_model.objects.get(username="pi")
     if not Person.objects.filter(user=pi_user).exists():
-        person = (
-            Person.objects.filter(roles__role="pi", user__isnull=True, email__endswith=DEMO_DOMAIN)
-            .order_by("email")
-            .first()
-        )
+        # The demo PI is a PI with a tie to a DoD-listed institution, so self-checks show exposure.
+        catalogue: dict[str, Any] = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
+        listed = [o["name"] for o in catalogue["organisations"]["dod_1286"]]
+        pis = Person.objects.filter(
+            roles__role="pi", user__isnull=True, email__endswith=DEMO_DOMAIN
+        ).order_by("email")
+        person = pis.filter(ties__organisation__name__in=listed).first() or pis.first()
         if person is not None:
             person.user = pi_user
             person.save(update_fields=["user", "updated_at"])

@@ -96,3 +96,13 @@ def test_orcid_checksum() -> None:
     validate_orcid("0000-0002-1694-233X")
     with pytest.raises(ValidationError):
         validate_orcid("0000-0002-1694-2331")
+
+
+def test_import_format_doc_lists_every_tie_kind_and_disclosure_document() -> None:
+    from pathlib import Path
+
+    from projects.vocabulary import DISCLOSURE_DOCUMENTS, TIE_KINDS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "import-format.md").read_text()
+    for code in [*TIE_KINDS, *DISCLOSURE_DOCUMENTS]:
+        assert f"`{code}`" in doc, code
