@@ -1,0 +1,106 @@
+"""The fact vocabulary of the condition language and its types.
+
+Facts are read from plain dicts, one per namespace (project, field, person, role, tie,
+org, match). Which namespaces exist depends on the scope a condition is evaluated in:
+project scope always; person and role inside a quantifier over people or ties; tie and
+org inside a quantifier over ties; match inside a quantifier over a tie's list matches.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class T(Enum):
+    STR = "text"
+    NUM = "number"
+    BOOL = "boolean"
+    DATE = "date"  # may be empty (unknown / ongoing)
+    SET = "set of text"
+
+
+class Scope(Enum):
+    PROJECT = "project"
+    PERSON = "person"
+    TIE = "tie"
+    MATCH = "match"
+
+
+# Namespace -> the scope that makes it available.
+NAMESPACE_SCOPE: dict[str, Scope] = {
+    "project": Scope.PROJECT,
+    "field": Scope.PROJECT,
+    "person": Scope.PERSON,
+    "role": Scope.PERSON,
+    "tie": Scope.TIE,
+    "org": Scope.TIE,
+    "match": Scope.MATCH,
+}
+
+FACTS: dict[str, tuple[T, str]] = {
+    "project.id": (T.NUM, "database id"),
+    "project.sponsor": (T.STR, "NSF, NIH, DOD, DOE, NASA, USDA, OTHER_FEDERAL, NON_FEDERAL"),
+    "project.programme": (T.STR, "programme, mechanism or activity code"),
+    "project.award_number": (T.STR, "sponsor's award or proposal number"),
+    "project.title": (T.STR, "title"),
+    "project.status": (T.STR, "proposal, active, closed"),
+    "project.amount_usd": (T.NUM, "amount in US dollars"),
+    "project.start_date": (T.DATE, "start of the project period"),
+    "project.end_date": (T.DATE, "end of the project period"),
+    "project.department": (T.STR, "department"),
+    "project.fundamental_research": (T.BOOL, "fundamental research (yes/no)"),
+    "field.tags": (T.SET, "CET 2024 area codes tagged on the project (confidence at threshold)"),
+    "field.sensitive": (T.BOOL, "the project has at least one sensitive-field tag"),
+    "person.id": (T.NUM, "database id"),
+    "person.name": (T.STR, "name"),
+    "person.department": (T.STR, "department"),
+    "role.role": (T.STR, "pi, co_pi, senior_key, other; empty when not on the project"),
+    "role.is_key": (T.BOOL, "PI, co-PI or senior/key personnel on this project"),
+    "tie.id": (T.NUM, "database id"),
+    "tie.kind": (T.STR, "tie kind (docs/import-format.md)"),
+    "tie.start_date": (T.DATE, "start of the tie"),
+    "tie.end_date": (T.DATE, "end of the tie; empty while ongoing"),
+    "tie.ongoing": (T.BOOL, "no end date, or an end date on or after the evaluation date"),
+    "tie.compensated": (T.BOOL, "paid or otherwise compensated"),
+    "tie.source": (T.STR, "self_disclosed, publication, hr_feed, reviewer"),
+    "tie.disclosed_in": (T.SET, "documents the tie was disclosed in"),
+    "tie.disclosed": (T.BOOL, "disclosed in at least one document"),
+    "tie.project_scoped": (T.BOOL, "the tie is part of this project's work"),
+    "org.id": (T.NUM, "database id"),
+    "org.name": (T.STR, "organisation name as written"),
+    "org.country": (T.STR, "ISO 3166 alpha-2"),
+    "org.type": (T.STR, "university, research_institute, company, government, military, ..."),
+    "match.list": (T.STR, "list code: DOD1286, DOD1260H, EL, MEU, UVL, DPL, SDN, CMIC, ..."),
+    "match.score": (T.NUM, "screening score in [0, 1]"),
+    "match.decision": (T.STR, "accept or review"),
+    "match.confirmed": (T.BOOL, "a reviewer confirmed the match"),
+    "match.method": (T.STR, "exact, alias, fuzzy"),
+    "match.listed_on": (T.DATE, "date the entry was listed"),
+    "match.delisted_on": (T.DATE, "date the entry was delisted; empty if still listed"),
+    "match.entry_name": (T.STR, "the list entry's primary name"),
+}
+
+# Quantifier domains: name -> (scope required, scope inside)
+DOMAINS: dict[str, tuple[Scope, Scope, str]] = {
+    "people": (Scope.PROJECT, Scope.PERSON, "people with a role on the project"),
+    "key_people": (Scope.PROJECT, Scope.PERSON, "PI, co-PIs and senior/key personnel"),
+    "ties": (Scope.PROJECT, Scope.TIE, "ties of the project's people and ties scoped to it"),
+    "key_ties": (Scope.PROJECT, Scope.TIE, "ties of key people and ties scoped to the project"),
+    "project_ties": (Scope.PROJECT, Scope.TIE, "ties recorded as part of this project"),
+    "person_ties": (Scope.PERSON, Scope.TIE, "ties of the person in scope"),
+    "matches": (Scope.TIE, Scope.MATCH, "list matches of the tie's organisation"),
+}
+
+# for_each: what one finding is about.
+SUBJECTS: dict[str, Scope] = {
+    "project": Scope.PROJECT,
+    "people": Scope.PERSON,
+    "key_people": Scope.PERSON,
+    "ties": Scope.TIE,
+    "key_ties": Scope.TIE,
+    "project_ties": Scope.TIE,
+}
+
+SEVERITIES = ("info", "low", "medium", "high", "block")
+ERROR_SEVERITY = "error"
+MEMBERSHIP_WHEN = ("during_tie", "now", "either")
