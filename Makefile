@@ -18,6 +18,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
+	$(PY) manage.py import_list grantcheck-yaml seeds/lists
 	$(PY) manage.py load_demo
 
 ## Set up everything and serve http://127.0.0.1:8000/ with demo data (SQLite, eager Celery).

@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -172,6 +172,12 @@ SPECTACULAR_SETTINGS = {
 # --- Imports ----------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# --- Screening ---------------------------------------------------------------------
+# Scores at or above ACCEPT count as a match without review; between REVIEW and ACCEPT
+# a reviewer decides; below REVIEW there is no match. Unset: the calibrated defaults.
+SCREENING_ACCEPT_THRESHOLD = env_float("SCREENING_ACCEPT_THRESHOLD", None)
+SCREENING_REVIEW_THRESHOLD = env_float("SCREENING_REVIEW_THRESHOLD", None)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from compliance import views as compliance_views
 from projects import apis as project_apis
+from rules import apis as rules_apis
 
 router = DefaultRouter()
 router.register("projects", project_apis.ProjectViewSet, basename="project")
@@ -14,9 +15,16 @@ router.register("people", project_apis.PersonViewSet, basename="person")
 router.register("roles", project_apis.RoleViewSet, basename="role")
 router.register("organisations", project_apis.OrganisationViewSet, basename="organisation")
 router.register("ties", project_apis.TieViewSet, basename="tie")
+router.register("lists", rules_apis.ReferenceListViewSet, basename="list")
+router.register("list-versions", rules_apis.ListVersionViewSet, basename="list-version")
+router.register(
+    "organisation-matches", rules_apis.OrganisationMatchViewSet, basename="organisation-match"
+)
 
 api_v1: list[URLPattern | URLResolver] = [
     path("imports/portfolio/", project_apis.PortfolioImportApi.as_view(), name="portfolio-import"),
+    path("screen/", rules_apis.ScreenApi.as_view(), name="screen"),
+    path("imports/list/", rules_apis.ListImportApi.as_view(), name="list-import"),
     path("", include(router.urls)),
 ]
 

@@ -26,3 +26,8 @@ def sees_whole_portfolio(user: Any) -> bool:
 
 def can_administer(user: Any) -> bool:
     return has_group(user, ADMIN) or bool(getattr(user, "is_staff", False) and user.is_superuser)
+
+
+def can_review(user: Any) -> bool:
+    """Research-office reviewers and admins decide; auditors and PIs only read."""
+    return has_group(user, REVIEWER, ADMIN)

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.normalize import organisation_key
+from projects.signals import organisations_changed
 from projects.vocabulary import OrganisationType
 
 
@@ -24,16 +25,29 @@ def organisation_get_or_create(
     org = Organisation(name=name.strip(), normalized_name=key, country=country, type=type)
     org.full_clean(exclude=["normalized_name"])
     org.save()
+    organisations_changed_on_commit([org.pk])
     return org, True
 
 
 def organisation_update(*, organisation: Organisation, **fields: Any) -> Organisation:
+    renamed = "name" in fields and fields["name"] != organisation.name
+    renamed |= "aliases" in fields and fields["aliases"] != organisation.aliases
     for key, value in fields.items():
         setattr(organisation, key, value)
     organisation.normalized_name = organisation_key(organisation.name)
     organisation.full_clean(exclude=["normalized_name"])
     organisation.save()
+    if renamed:
+        organisations_changed_on_commit([organisation.pk])
     return organisation
+
+
+def organisations_changed_on_commit(ids: list[int]) -> None:
+    """Tell listeners (screening) after the transaction commits; nothing is sent on rollback."""
+    if ids:
+        transaction.on_commit(
+            lambda: organisations_changed.send(sender=Organisation, ids=list(ids))
+        )
 
 
 def person_create(

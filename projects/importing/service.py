@@ -20,6 +20,7 @@ from projects.importing import fields as f
 from projects.importing.readers import ImportProblem, Table, read_csv_bytes, read_source, read_xlsx
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.normalize import organisation_key
+from projects.services import organisations_changed_on_commit
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # sheet: (required columns, optional columns)
@@ -407,6 +408,8 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             new_orgs.append(org)
             orgs[key] = org
     Organisation.objects.bulk_create(new_orgs)
+    if not report.dry_run:
+        organisations_changed_on_commit([o.pk for o in new_orgs])
     tally("organisations", len(new_orgs), 0, len(plan.orgs) - len(new_orgs))
 
     # Ties

@@ -34,7 +34,7 @@ def _hits(project: ProjectFacts, rule: str, scenario: CompiledScenario = ALL) ->
     return [f for f in evaluate_project(scenario, project, TODAY) if f.rule_key == rule]
 
 
-ONGOING = {"start": date(2023, 1, 1), "end": None}
+ONGOING: dict[str, Any] = {"start": date(2023, 1, 1), "end": None}
 EL = match("EL", entry_name="Beihang University", alias="BUAA")
 SDN = match("SDN", entry_name="Example Trading LLC", alias=None)
 H1260 = match("DOD1260H", entry_name="Huawei Technologies Co., Ltd.", alias="Huawei")
