@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from projects.access import sees_whole_portfolio
 from projects.models import Organisation, Person, Project, Role, Tie
@@ -26,7 +26,8 @@ def people_visible_to(*, user: Any) -> QuerySet[Person]:
     if not getattr(user, "is_authenticated", False):
         return qs.none()
     visible_projects = projects_visible_to(user=user).values("pk")
-    return qs.filter(roles__project__in=visible_projects).distinct()
+    # A PI always sees their own record (and so their own ties), with or without projects.
+    return qs.filter(Q(roles__project__in=visible_projects) | Q(user=user)).distinct()
 
 
 def roles_visible_to(*, user: Any) -> QuerySet[Role]:

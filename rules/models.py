@@ -148,9 +148,7 @@ class OrganisationMatch(models.Model):
     score = models.FloatField()
     decision = models.CharField(max_length=8, choices=Decision.choices)
     active = models.BooleanField(default=True, help_text="Produced by the latest screening")
-    review_status = models.CharField(
-        max_length=16, choices=Review.choices, default=Review.PENDING
-    )
+    review_status = models.CharField(max_length=16, choices=Review.choices, default=Review.PENDING)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,0 +1,1 @@
+"""Reference lists (restricted parties, talent programmes, countries of concern): pure parsers."""

@@ -1,0 +1,656 @@
+"""Screening index: exact and alias lookup, blocked fuzzy candidates, calibrated scores.
+
+How a query is screened (:meth:`ScreeningIndex.screen`):
+
+1. :func:`~rules.screening.normalize.affiliation_candidates` splits it into organisation
+   candidates ("School of Astronautics, Beihang Univ., Beijing 100191, China" ->
+   "Beihang Univ", "School of Astronautics", both combined, ...).
+2. Each candidate is looked up exactly (normalised text) among every name and alias.
+3. Blocking: an inverted index maps each normalised token to the names containing it. A
+   match must account for every *distinctive* query token (see below), so the candidates are
+   the names holding the rarest distinctive token, or a token one typo away from it (a
+   SymSpell-style deletion index), or its joined/split form ("Jiao Tong"/"Jiaotong"). A
+   distinctive token found nowhere means no name can match.
+4. Scoring (the same :meth:`ScreeningIndex._score` as the naive baseline): a rapidfuzz
+   ``token_sort_ratio`` pre-filter, then a token alignment (exact, joined/split, or one OSA
+   edit -- two for long words) with guards: an unmatched distinctive token on either side
+   ("Aeronautics", "Polytechnical", "Beijing" vs "China") kills the match, so a substring is
+   never a match; a different organisation noun (Institute vs University) kills it; places
+   and known names never count as typos of each other (Hunan/Henan, Nanjing/Nanning).
+   Legal forms (Co., Ltd.) and "National"/"Research"/"PLA" only lower the score.
+
+Score calibration (all scores in [0, 1]):
+
+* 1.00 exact primary name; 0.99 primary name without its parenthesised short name;
+  0.97 exact alias; 0.96 derived alias variant.
+* Fuzzy matches start at 1.0 and lose 0.02 + 0.6 x (1 - similarity) x (token's share of the
+  name's weight) per typo, 0.02 per joined/split word, 0.02 per legal-form word (at most
+  0.06), 0.06 per "National"/"Research"/"PLA"/"State", 0.10 per missing organisation noun,
+  0.06 for a word-order change and 0.15 when a name's "... of China" moves; capped at 0.96.
+* Names with no proper noun ("Institute of Technical Physics") are capped at 0.90, one- to
+  three-letter abbreviations at 0.86 and four- or five-letter ones at 0.92; they gain 0.04
+  when the query names a place in the entry's country.
+* Any match loses 0.15 when the query names places only in other countries than the
+  entry's ("Northwestern Polytechnic University, Fremont, CA, USA").
+
+With the default thresholds (accept 0.88, review 0.70): an exact name, an alias, a typo or
+a legal-form difference is accepted; a bare three-letter abbreviation, a moved "of China",
+two or more typos in a short name, or a place conflict goes to review.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass, field
+from math import log
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from rules.screening.normalize import (
+    Candidate,
+    affiliation_candidates,
+    all_tokens,
+    content_tokens,
+    has_cjk,
+    is_place_only,
+    place_countries,
+    token_class,
+    tokens_of,
+)
+from rules.screening.vocab import (
+    ACADEMIC,
+    HEADS,
+    KNOWN_DISTINCT,
+    PLACES,
+    SAME_COUNTRY,
+    STOPWORDS,
+)
+
+PRIMARY, PRIMARY_VARIANT, ALIAS, ALIAS_VARIANT = 0, 1, 2, 3
+EXACT_BASE: tuple[float, ...] = (1.0, 0.99, 0.97, 0.96)
+FUZZY_CAP = 0.96
+WEAK_CAP = 0.90
+SHORT_CAP = 0.86
+SHORT4_CAP = 0.92
+CONTEXT_BOOST = 0.04
+CONFLICT_PENALTY = 0.15
+PREFILTER = 50.0  # rapidfuzz token_sort_ratio below this is never a match
+
+_PAREN_TAIL_RE = re.compile(r"^(?P<base>.*\S)\s*[(\[](?P<inner>[^()\[\]]+)[)\]]\s*\.?\s*$")
+_AKA_RE = re.compile(r",?\s+(?:a\.k\.a\.|aka|also known as|f\.k\.a\.|formerly)\s+", re.I)
+_SUCCESSOR_RE = re.compile(
+    r"[,;]?\s*(?:and\s+)?(?:its|any)\s+(?:successors?|sub-?units?).*$", re.IGNORECASE
+)
+_PARENT_RE = re.compile(r"\s*\((?:parent organi[sz]ation|subordinate)[^)]*\)", re.IGNORECASE)
+_PREFIX_RE = re.compile(r"^(?:formerly|also known as|a\.k\.a\.|aka)\s+", re.IGNORECASE)
+_ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th)?$")
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One listed party to screen against: its key, list, primary name and aliases."""
+
+    key: Hashable
+    list_code: str
+    name: str
+    aliases: tuple[str, ...]
+    country: str = ""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Scores at or above ``accept`` are accepted; at or above ``review`` go to a reviewer."""
+
+    accept: float = 0.88
+    review: float = 0.70
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.review <= self.accept <= 1.0:
+            raise ValueError("thresholds must satisfy 0 <= review <= accept <= 1")
+
+
+@dataclass(frozen=True)
+class Match:
+    """A listed entry that matches a query, the name or alias that matched, and why."""
+
+    key: Hashable
+    list_code: str
+    name: str
+    alias: str | None
+    method: str  # 'exact' | 'alias' | 'fuzzy'
+    score: float
+    decision: str  # 'accept' | 'review'
+
+
+@dataclass
+class _Names:
+    """Parallel arrays, one slot per indexed name (primary names, aliases, variants)."""
+
+    entry: list[int] = field(default_factory=list)
+    kind: list[int] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
+    norm: list[str] = field(default_factory=list)
+    content: list[tuple[str, ...]] = field(default_factory=list)
+    joined: list[str] = field(default_factory=list)
+    cap: list[float] = field(default_factory=list)
+    boostable: list[bool] = field(default_factory=list)
+    tail_place: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Scored:
+    score: float
+    method: str
+    name_id: int
+
+
+def name_variants(name: str) -> list[str]:
+    """A listed name and the forms derived from it: without a trailing parenthesised short
+    name, the short name itself, 'a.k.a.' parts, and without 'and its successors' riders."""
+    out: list[str] = []
+
+    def add(text: str) -> None:
+        text = text.strip(" ,;.")
+        if text and text not in out:
+            out.append(text)
+
+    add(name)
+    base = _PARENT_RE.sub("", name)
+    base = _SUCCESSOR_RE.sub("", base)
+    add(base)
+    for part in _AKA_RE.split(base):
+        add(part)
+    match = _PAREN_TAIL_RE.match(base)
+    if match:
+        add(match.group("base"))
+        add(_PREFIX_RE.sub("", match.group("inner")))
+    return out
+
+
+def _name_cap(content: tuple[str, ...]) -> tuple[float, bool]:
+    """Highest score a name can reach by itself, and whether place context may raise it."""
+    if len(content) == 1 and not has_cjk(content[0]):
+        length = len(content[0])
+        if length <= 3:
+            return SHORT_CAP, True
+        if length <= 5:
+            return SHORT4_CAP, True
+    specific = [
+        t
+        for t in content
+        if t not in ACADEMIC and token_class(t) == "distinctive" and not _ORDINAL_RE.match(t)
+    ]
+    if not specific:
+        return WEAK_CAP, True
+    return 1.0, False
+
+
+def _tail_place(tokens: list[str]) -> str:
+    """The place in a trailing '... of <place>' (USTC's 'of China'), else ''."""
+    if len(tokens) >= 3 and tokens[-2] == "of" and tokens[-1] in PLACES:
+        return tokens[-1]
+    return ""
+
+
+def _same_country(a: str, b: str) -> bool:
+    return a == b or b in SAME_COUNTRY.get(a, frozenset())
+
+
+class ScreeningIndex:
+    """In-memory index over listed names and aliases; see the module docstring."""
+
+    def __init__(self, entries: Iterable[IndexEntry]) -> None:
+        self.entries: list[IndexEntry] = list(entries)
+        self._names = _Names()
+        self._exact: dict[str, list[int]] = {}
+        self._postings: dict[str, list[int]] = {}
+        self._weight: dict[str, float] = {}
+        self._deletes: dict[str, list[str]] = {}
+        self._long: dict[str, list[str]] = {}
+        for entry_id, entry in enumerate(self.entries):
+            self._add_entry(entry_id, entry)
+        self._finish()
+
+    # ----------------------------------------------------------------------- building
+
+    def _add_entry(self, entry_id: int, entry: IndexEntry) -> None:
+        seen: set[str] = set()
+        sources: list[tuple[str, bool]] = [(entry.name, True)]
+        sources += [(alias, False) for alias in entry.aliases]
+        for source, is_primary in sources:
+            for n, variant in enumerate(name_variants(source)):
+                tokens = tokens_of(variant)
+                norm = " ".join(tokens)
+                if not norm or norm in seen:
+                    continue
+                content = content_tokens(tokens)
+                if not content or is_place_only(content):
+                    continue
+                if all(token_class(t) == "generic" for t in content):
+                    continue
+                seen.add(norm)
+                kind = (PRIMARY if n == 0 else PRIMARY_VARIANT) if is_primary else ALIAS
+                if not is_primary and n > 0:
+                    kind = ALIAS_VARIANT
+                cap, boostable = _name_cap(content)
+                names = self._names
+                name_id = len(names.entry)
+                names.entry.append(entry_id)
+                names.kind.append(kind)
+                names.text.append(source if n == 0 else variant)
+                names.norm.append(norm)
+                names.content.append(content)
+                names.joined.append(" ".join(content))
+                names.cap.append(cap)
+                names.boostable.append(boostable)
+                names.tail_place.append(_tail_place(tokens))
+                self._exact.setdefault(norm, []).append(name_id)
+                for token in set(content):
+                    self._postings.setdefault(token, []).append(name_id)
+
+    def _finish(self) -> None:
+        total = max(len(self._names.entry), 1)
+        for token, ids in self._postings.items():
+            self._weight[token] = 1.0 + log(total / len(ids))
+            if len(token) >= 5 and not token.isdigit() and not has_cjk(token):
+                for variant in {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}:
+                    self._deletes.setdefault(variant, []).append(token)
+                if len(token) >= 11:
+                    self._long.setdefault(token[:4], []).append(token)
+
+    @property
+    def name_count(self) -> int:
+        """Number of indexed names (primary names, aliases and derived variants)."""
+        return len(self._names.entry)
+
+    # ------------------------------------------------------------------- token forms
+
+    def _typos(self, token: str) -> dict[str, float]:
+        """Vocabulary tokens one edit (two for long words) from ``token``, with similarity."""
+        out: dict[str, float] = {}
+        if len(token) < 5 or token.isdigit() or has_cjk(token):
+            return out
+        probes = {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}
+        for probe in probes:
+            for vocab in self._deletes.get(probe, ()):
+                if vocab != token and vocab not in out and _typo_ok(token, vocab, 1):
+                    out[vocab] = _similarity(token, vocab)
+        if len(token) >= 11:
+            for vocab in self._long.get(token[:4], ()):
+                if vocab != token and vocab not in out and _typo_ok(token, vocab, 2):
+                    out[vocab] = _similarity(token, vocab)
+        return out
+
+    def _forms(
+        self, content: tuple[str, ...], typo_cache: dict[str, dict[str, float]]
+    ) -> list[set[str]]:
+        """Per query token: the vocabulary tokens it can match (itself, typos, joins, splits)."""
+        forms: list[set[str]] = []
+        postings = self._postings
+        for i, token in enumerate(content):
+            found: set[str] = set()
+            if token in postings:
+                found.add(token)
+            if token not in typo_cache:
+                typo_cache[token] = self._typos(token)
+            found.update(typo_cache[token])
+            if i + 1 < len(content) and token + content[i + 1] in postings:
+                found.add(token + content[i + 1])
+            if i > 0 and content[i - 1] + token in postings:
+                found.add(content[i - 1] + token)
+            if not has_cjk(token):
+                for cut in range(2, len(token) - 1):
+                    left, right = token[:cut], token[cut:]
+                    if left in postings and right in postings:
+                        found.update((left, right))
+            forms.append(found)
+        return forms
+
+    def _block(self, content: tuple[str, ...], forms: list[set[str]]) -> list[int] | None:
+        """Names that can match: those holding the rarest distinctive token's forms."""
+        best: set[str] | None = None
+        best_size = -1
+        for token, found in zip(content, forms, strict=True):
+            if token_class(token) != "distinctive":
+                continue
+            if not found:
+                return None  # this token matches nothing, so no name can match
+            size = sum(len(self._postings[f]) for f in found)
+            if best is None or size < best_size:
+                best, best_size = found, size
+        if best is None:
+            return None
+        if len(best) == 1:
+            return self._postings[next(iter(best))]
+        ids: set[int] = set()
+        for form in best:
+            ids.update(self._postings[form])
+        return sorted(ids)
+
+    # ----------------------------------------------------------------------- scoring
+
+    def _score(
+        self,
+        cand_norm: str,
+        content: tuple[str, ...],
+        name_id: int,
+        typo_cache: dict[str, dict[str, float]],
+        ratio: float | None = None,
+    ) -> _Scored | None:
+        """Score one candidate against one indexed name (shared by screen and naive)."""
+        names = self._names
+        kind = names.kind[name_id]
+        if names.norm[name_id] == cand_norm:
+            method = "exact" if kind in (PRIMARY, PRIMARY_VARIANT) else "alias"
+            return _Scored(min(EXACT_BASE[kind], names.cap[name_id]), method, name_id)
+        if ratio is None:
+            ratio = fuzz.token_sort_ratio(" ".join(content), names.joined[name_id])
+        if ratio < PREFILTER:
+            return None
+        cap = names.cap[name_id]
+        penalty = self._align(
+            content, names.content[name_id], names.tail_place[name_id], typo_cache, strict=cap < 1.0
+        )
+        if penalty is None:
+            return None
+        score = min(1.0 - penalty, FUZZY_CAP) if cap >= 1.0 else cap - penalty
+        return _Scored(score, "fuzzy", name_id)
+
+    def _align(
+        self,
+        query: tuple[str, ...],
+        name: tuple[str, ...],
+        tail_place: str,
+        typo_cache: dict[str, dict[str, float]],
+        *,
+        strict: bool = False,
+    ) -> float | None:
+        """Penalty of aligning the query with a name; None when they are not the same
+        organisation. ``strict`` (names without a proper noun): the name may lose only
+        legal-form words and the query may add only those and "PLA".
+        """
+        q_done = [False] * len(query)
+        c_free: list[int] = list(range(len(name)))
+        # (query index, name index, similarity)
+        pairs: list[tuple[int, int, float]] = []
+        merges = 0
+        for i, token in enumerate(query):
+            for pos in c_free:
+                if name[pos] == token:
+                    c_free.remove(pos)
+                    q_done[i] = True
+                    pairs.append((i, pos, 1.0))
+                    break
+        if not all(q_done) or c_free:
+            # joined in the name: "jiao tong" ~ "jiaotong"
+            for i in range(len(query) - 1):
+                if q_done[i] or q_done[i + 1]:
+                    continue
+                joined = query[i] + query[i + 1]
+                for pos in c_free:
+                    if name[pos] == joined:
+                        c_free.remove(pos)
+                        q_done[i] = q_done[i + 1] = True
+                        pairs.append((i, pos, 1.0))
+                        merges += 1
+                        break
+            # split in the name: "jiaotong" ~ "jiao tong"
+            for i, token in enumerate(query):
+                if q_done[i]:
+                    continue
+                for pos in c_free:
+                    if pos + 1 in c_free and name[pos] + name[pos + 1] == token:
+                        c_free.remove(pos)
+                        c_free.remove(pos + 1)
+                        q_done[i] = True
+                        pairs.append((i, pos, 1.0))
+                        merges += 1
+                        break
+            # one typo
+            typo_pairs: list[tuple[int, int, float]] = []
+            for i, token in enumerate(query):
+                if q_done[i]:
+                    continue
+                if token not in typo_cache:
+                    typo_cache[token] = self._typos(token)
+                typos = typo_cache[token]
+                best_pos, best_sim = -1, 0.0
+                for pos in c_free:
+                    sim = typos.get(name[pos], 0.0)
+                    if sim > best_sim:
+                        best_pos, best_sim = pos, sim
+                if best_pos >= 0:
+                    c_free.remove(best_pos)
+                    q_done[i] = True
+                    typo_pairs.append((i, best_pos, best_sim))
+            pairs.extend(typo_pairs)
+        else:
+            typo_pairs = []
+
+        unmatched = [query[i] for i, done in enumerate(q_done) if not done]
+        unmatched_name = [name[pos] for pos in c_free]
+        penalty = 0.0
+        generic = 0.0
+        for token in unmatched:
+            cls = token_class(token)
+            if cls == "distinctive" or (strict and cls != "generic" and token != "pla"):
+                return None
+        leading_place = False
+        for pos in c_free:
+            token = name[pos]
+            cls = token_class(token)
+            if cls == "distinctive":
+                # "Hikvision Digital Technology" for "Hangzhou Hikvision ... Co., Ltd.": a
+                # company name's leading city may be left out.
+                if pos == 0 and token in PLACES and any(t in _LEGAL_FORMS for t in name):
+                    leading_place = True
+                    continue
+                return None
+            if strict and cls != "generic":
+                return None
+        q_other = [t for t in unmatched if token_class(t) in ("semi", "head")]
+        c_other = [t for t in unmatched_name if token_class(t) in ("semi", "head")]
+        if q_other and c_other:
+            return None  # a word replaced by another: "Institute"/"University", "State"/"Federal"
+        for token in unmatched + unmatched_name:
+            cls = token_class(token)
+            if cls == "generic":
+                generic += 0.02
+            elif cls == "semi":
+                penalty += 0.06 if not (strict and token == "pla") else 0.02
+            elif cls == "head":
+                penalty += 0.10
+        matched_distinct = [
+            name[pos] for _, pos, _ in pairs if token_class(name[pos]) == "distinctive"
+        ]
+        if not matched_distinct:
+            return None
+        if (q_other or c_other or leading_place) and all(t in PLACES for t in matched_distinct):
+            return None  # "Tianjin" is not "Tianjin University"
+        if leading_place:
+            brand = [t for t in matched_distinct if t not in ACADEMIC and t not in PLACES]
+            if not brand:
+                return None
+            penalty += 0.08
+        penalty += min(generic, 0.06) + 0.02 * merges
+        if typo_pairs:
+            total = sum(self._weight.get(t, 1.0) for t in name) or 1.0
+            for _, pos, sim in typo_pairs:
+                share = self._weight.get(name[pos], 1.0) / total
+                penalty += 0.02 + 0.6 * (1.0 - sim) * share
+        penalty += _order_penalty(query, name, pairs, tail_place)
+        return penalty
+
+    # -------------------------------------------------------------------------- public
+
+    def screen(
+        self, query: str, *, thresholds: Thresholds | None = None, limit: int = 10
+    ) -> list[Match]:
+        """Matches for ``query`` ranked by score (at most one per key, at most ``limit``)."""
+        return self._run(query, thresholds, limit, naive=False)
+
+    def screen_naive(
+        self, query: str, *, thresholds: Thresholds | None = None, limit: int = 10
+    ) -> list[Match]:
+        """Baseline without blocking: the same scorer against every indexed name and alias."""
+        return self._run(query, thresholds, limit, naive=True)
+
+    def _run(
+        self, query: str, thresholds: Thresholds | None, limit: int, *, naive: bool
+    ) -> list[Match]:
+        limits = thresholds or Thresholds()
+        candidates = affiliation_candidates(query)
+        query_places = place_countries(all_tokens(query))
+        typo_cache: dict[str, dict[str, float]] = {}
+        best: dict[int, _Scored] = {}
+        for cand in candidates:
+            scored = self._naive(cand, typo_cache) if naive else self._blocked(cand, typo_cache)
+            for item in scored:
+                adjusted = self._in_context(item, query_places)
+                prev = best.get(self._names.entry[item.name_id])
+                if prev is None or adjusted.score > prev.score:
+                    best[self._names.entry[item.name_id]] = adjusted
+        return self._matches(best, limits, limit)
+
+    def _blocked(self, cand: Candidate, typo_cache: dict[str, dict[str, float]]) -> list[_Scored]:
+        norm = " ".join(cand.tokens)
+        out: list[_Scored] = []
+        exact_ids = self._exact.get(norm, [])
+        for name_id in exact_ids:
+            scored = self._score(norm, (), name_id, typo_cache)
+            if scored:
+                out.append(scored)
+        content = content_tokens(cand.tokens)
+        if not content:
+            return out
+        block = self._block(content, self._forms(content, typo_cache))
+        if not block:
+            return out
+        exact = set(exact_ids)
+        joined = " ".join(content)
+        names_joined = self._names.joined
+        for name_id in block:
+            if name_id in exact:
+                continue
+            ratio = fuzz.token_sort_ratio(joined, names_joined[name_id])
+            if ratio < PREFILTER:
+                continue
+            scored = self._score(norm, content, name_id, typo_cache, ratio)
+            if scored:
+                out.append(scored)
+        return out
+
+    def _naive(self, cand: Candidate, typo_cache: dict[str, dict[str, float]]) -> list[_Scored]:
+        norm = " ".join(cand.tokens)
+        content = content_tokens(cand.tokens)
+        if not content:
+            return []
+        hits = process.extract(
+            " ".join(content),
+            self._names.joined,
+            scorer=fuzz.token_sort_ratio,
+            score_cutoff=PREFILTER,
+            limit=None,
+        )
+        out: list[_Scored] = []
+        for _, ratio, name_id in hits:
+            scored = self._score(norm, content, name_id, typo_cache, ratio)
+            if scored:
+                out.append(scored)
+        return out
+
+    def _in_context(self, item: _Scored, query_places: set[str]) -> _Scored:
+        """Raise weak names the query places in their country; lower place conflicts."""
+        if not query_places:
+            return item
+        country = self.entries[self._names.entry[item.name_id]].country
+        if not country:
+            return item
+        if any(_same_country(country, place) for place in query_places):
+            if self._names.boostable[item.name_id]:
+                boosted = min(item.score + CONTEXT_BOOST, FUZZY_CAP)
+                return _Scored(max(boosted, item.score), item.method, item.name_id)
+            return item
+        return _Scored(item.score - CONFLICT_PENALTY, item.method, item.name_id)
+
+    def _matches(self, best: dict[int, _Scored], limits: Thresholds, limit: int) -> list[Match]:
+        by_key: dict[Hashable, Match] = {}
+        for entry_id, item in best.items():
+            score = round(max(0.0, min(1.0, item.score)), 4)
+            if score < limits.review:
+                continue
+            entry = self.entries[entry_id]
+            kind = self._names.kind[item.name_id]
+            alias = self._names.text[item.name_id] if kind in (ALIAS, ALIAS_VARIANT) else None
+            match = Match(
+                key=entry.key,
+                list_code=entry.list_code,
+                name=entry.name,
+                alias=alias,
+                method=item.method,
+                score=score,
+                decision="accept" if score >= limits.accept else "review",
+            )
+            prev = by_key.get(entry.key)
+            if prev is None or match.score > prev.score:
+                by_key[entry.key] = match
+        ranked = sorted(
+            by_key.values(),
+            key=lambda m: (-m.score, _METHOD_RANK[m.method], m.list_code, m.name),
+        )
+        return ranked[: max(limit, 0)]
+
+
+_METHOD_RANK = {"exact": 0, "alias": 1, "fuzzy": 2}
+_LEGAL_FORMS = frozenset(
+    "company limited incorporated corporation group holding holdings llc plc jsc".split()
+)
+
+
+def _typo_ok(a: str, b: str, max_edits: int) -> bool:
+    """Whether ``a`` may be a misspelling of ``b`` (never between two known words)."""
+    if a in KNOWN_DISTINCT and b in KNOWN_DISTINCT:
+        return False
+    if any(ch.isdigit() for ch in a) or any(ch.isdigit() for ch in b):
+        return False
+    shortest = min(len(a), len(b))
+    if shortest < 5:
+        return False
+    distance = OSA.distance(a, b, score_cutoff=max_edits)
+    if distance <= 1:
+        return True
+    return distance == 2 and max_edits >= 2 and shortest >= 11 and a[:4] == b[:4]
+
+
+def _similarity(a: str, b: str) -> float:
+    return 1.0 - OSA.distance(a, b) / max(len(a), len(b))
+
+
+def _order_penalty(
+    query: tuple[str, ...],
+    name: tuple[str, ...],
+    pairs: list[tuple[int, int, float]],
+    tail_place: str,
+) -> float:
+    """0.06 when distinctive words come in another order; 0.15 when '... of China' moved."""
+    ordered = sorted((q, c) for q, c, _ in pairs if token_class(name[c]) in ("distinctive", "semi"))
+    positions = [c for _, c in ordered]
+    if positions == sorted(positions):
+        return 0.0
+    if tail_place:
+        last_q = max((q for q, c in ordered if name[c] == tail_place), default=None)
+        if last_q is not None and last_q != max(q for q, _ in ordered):
+            return 0.15
+    return 0.06
+
+
+__all__ = [
+    "STOPWORDS",
+    "IndexEntry",
+    "Match",
+    "ScreeningIndex",
+    "Thresholds",
+    "name_variants",
+]

@@ -1,0 +1,372 @@
+"""Normalising organisation names and splitting affiliation strings into organisations.
+
+``normalize`` folds a name to a canonical, space-separated form: Unicode NFKC, traditional to
+simplified Chinese for common characters, casefold, accents and apostrophes removed, ``&``
+and ``S&T`` spelled out, punctuation to spaces, abbreviations expanded (Univ., Inst., Tech.,
+Sci., Natl., Acad., Dept., Lab., ...), postal codes dropped, and trailing comma-separated
+place segments (", Beijing 100191, China") dropped.
+
+``split_affiliation`` turns a CV/paper affiliation into organisation candidates; see its
+docstring for the order.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from rules.screening.vocab import (
+    ABBREVIATIONS,
+    ACADEMIC,
+    GENERIC,
+    HEADS,
+    MAX_PLACE_WORDS,
+    PHRASES,
+    PLACE_WORDS,
+    PLACES,
+    SEMI_GENERIC,
+    STOPWORDS,
+    SUBUNIT_HEADS,
+    TRAD_TO_SIMP,
+)
+
+_QMARK_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z])\?(?=[A-Za-z])")
+_QUOTES_RE = re.compile(r"[’‘`´ʼ′]")
+_ST_RE = re.compile(r"\bs\s*&\s*t\b")
+_RD_RE = re.compile(r"\br\s*&\s*d\b")
+_POSSESSIVE_RE = re.compile(r"(?<=\w)'s\b")
+_APOSTROPHE_RE = re.compile(r"'")
+_NON_WORD_RE = re.compile(r"[\W_]+")
+_POSTCODE_RE = re.compile(r"^\d{5,}$")
+_EMAIL_RE = re.compile(r"\S+@\S+")
+_URL_RE = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_ELECTRONIC_RE = re.compile(r"electronic address\s*:?", re.IGNORECASE)
+_FROM_RE = re.compile(r"^(?:from\s+the|from)\s+", re.IGNORECASE)
+_US_ZIP_RE = re.compile(r"^[A-Za-z]{2}\s*\d{5}(?:-\d{4})?$")
+_PAREN_RE = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")
+_CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK_ORG_SUFFIX_RE = re.compile(
+    r"(大学|学院|研究院|研究所|科学院|研究中心|中心|实验室|重点实验室|公司|集团|大學|學院)"
+)
+_ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th)?$")
+_ADDRESS_WORDS = frozenset(
+    "road rd street st avenue ave lane boulevard blvd building bldg floor room box po no".split()
+)
+_NAME_HEADS = frozenset({"university", "institute", "academy", "college", "school", "polytechnic"})
+
+
+def _fold(text: str) -> str:
+    """NFKC, Chinese folding, casefold, spelled-out '&', apostrophes and accents removed."""
+    text = unicodedata.normalize("NFKC", text).translate(TRAD_TO_SIMP)
+    text = _QMARK_APOSTROPHE_RE.sub("'", text)
+    text = _QUOTES_RE.sub("'", text).casefold()
+    if "&" in text:
+        text = _ST_RE.sub(" science and technology ", text)
+        text = _RD_RE.sub(" research and development ", text)
+        text = text.replace("&", " and ")
+    if "'" in text:
+        text = _POSSESSIVE_RE.sub("", text)
+        text = _APOSTROPHE_RE.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def _words(folded: str) -> list[str]:
+    """Tokens of folded text: punctuation split, postal codes dropped, abbreviations expanded."""
+    out: list[str] = []
+    for raw in _NON_WORD_RE.sub(" ", folded).split():
+        if _POSTCODE_RE.match(raw):
+            continue
+        out.append(ABBREVIATIONS.get(raw, raw))
+    return _apply_phrases(out)
+
+
+def _apply_phrases(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for phrase, replacement in PHRASES.items():
+            n = len(phrase)
+            if tuple(tokens[i : i + n]) == phrase:
+                out.extend(replacement)
+                i += n
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return out
+
+
+def is_place_only(tokens: list[str] | tuple[str, ...]) -> bool:
+    """True when the tokens name only places (cities, provinces, countries, postal words)."""
+    content = [t for t in tokens if t not in STOPWORDS]
+    if not content:
+        return False
+    i = 0
+    seen_place = False
+    while i < len(content):
+        for n in range(min(MAX_PLACE_WORDS, len(content) - i), 0, -1):
+            if " ".join(content[i : i + n]) in PLACES:
+                seen_place = True
+                i += n
+                break
+        else:
+            token = content[i]
+            if token in PLACE_WORDS or token.isdigit():
+                i += 1
+                continue
+            return False
+    return seen_place or all(t.isdigit() or t in _ADDRESS_WORDS for t in content)
+
+
+def place_countries(tokens: list[str] | tuple[str, ...]) -> set[str]:
+    """Country codes of the places named anywhere in ``tokens``."""
+    found: set[str] = set()
+    n_tokens = len(tokens)
+    for i in range(n_tokens):
+        for n in range(min(MAX_PLACE_WORDS, n_tokens - i), 0, -1):
+            code = PLACES.get(" ".join(tokens[i : i + n]))
+            if code:
+                found.add(code)
+                break
+    return found
+
+
+def tokens_of(name: str) -> list[str]:
+    """Normalised tokens of a name (see :func:`normalize`)."""
+    folded = _fold(name)
+    if "," in folded:
+        parts = folded.split(",")
+        while len(parts) > 1:
+            tail = _words(parts[-1])
+            if tail and not is_place_only(tail):
+                break
+            parts.pop()
+        folded = " ".join(parts)
+    return _words(folded)
+
+
+def all_tokens(text: str) -> list[str]:
+    """Tokens of a whole text, place segments included (for finding the places it names)."""
+    return _words(_fold(text).replace(",", " "))
+
+
+def normalize(name: str) -> str:
+    """Canonical form of an organisation name, for exact comparison and indexing."""
+    return " ".join(tokens_of(name))
+
+
+def content_tokens(tokens: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """Tokens without stop words ("of", "the", "and", ...) nor repeats, in order."""
+    return tuple(dict.fromkeys(t for t in tokens if t not in STOPWORDS))
+
+
+def token_class(token: str) -> str:
+    """'generic' | 'semi' | 'head' | 'distinctive' (how much a token identifies a name)."""
+    if token in GENERIC or (len(token) == 1 and token.isalpha()):
+        return "generic"
+    if token in SEMI_GENERIC:
+        return "semi"
+    if token in HEADS:
+        return "head"
+    return "distinctive"
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+# ----------------------------------------------------------------------- affiliations
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An organisation candidate: display text and its normalised tokens."""
+
+    text: str
+    tokens: tuple[str, ...]
+
+
+def _clean_affiliation(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _ELECTRONIC_RE.sub(" ", text)
+    text = _EMAIL_RE.sub(" ", text)
+    text = _URL_RE.sub(" ", text)
+    return text
+
+
+def _segments(group: str) -> list[str]:
+    """Comma-separated parts of one affiliation, parentheticals as parts of their own."""
+    out: list[str] = []
+    for part in group.split(","):
+        inner: list[str] = []
+
+        def keep(match: re.Match[str]) -> str:
+            inner.append(match.group(1) or match.group(2) or "")
+            return " "
+
+        outer = _PAREN_RE.sub(keep, part)
+        for piece in (outer, *inner):
+            piece = piece.strip(" .;:-–—\t")
+            piece = _FROM_RE.sub("", piece)
+            piece = re.sub(r"^(?:and|the)\s+", "", piece, flags=re.IGNORECASE)
+            piece = re.sub(r"\s+and$", "", piece, flags=re.IGNORECASE).strip(" .")
+            if piece:
+                out.append(piece)
+    return out
+
+
+def _is_noise(text: str, tokens: tuple[str, ...]) -> bool:
+    content = [t for t in tokens if t not in STOPWORDS]
+    if not content:
+        return True
+    if all(token_class(t) == "generic" or t.isdigit() for t in content):
+        return True
+    if _US_ZIP_RE.match(text.strip()):
+        return True
+    if is_place_only(content):
+        return True
+    return any(t.isdigit() for t in content) and any(t in _ADDRESS_WORDS for t in content)
+
+
+def _subunit_split(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """'X University School of Y' -> ['X University', 'School of Y'] (no split inside names)."""
+    n = len(tokens)
+    for i, token in enumerate(tokens[:-1]):
+        if i == 0:
+            continue
+        nxt = tokens[i + 1]
+        if token == "university" and nxt not in STOPWORDS and nxt != "university":
+            return [tokens[: i + 1], tokens[i + 1 :]]
+        if (
+            token in SUBUNIT_HEADS
+            and i >= 2
+            and any(t in _NAME_HEADS for t in tokens[:i])
+            and tokens[i - 1] not in STOPWORDS
+        ):
+            return [tokens[:i], tokens[i:n]]
+    return []
+
+
+def _strip_trailing_places(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+    """'Beihang University Beijing' -> 'Beihang University' (only after an organisation noun)."""
+    cut = len(tokens)
+    stripped_place = False
+    while cut > 1:
+        for n in range(min(MAX_PLACE_WORDS, cut - 1), 0, -1):
+            if " ".join(tokens[cut - n : cut]) in PLACES:
+                cut -= n
+                stripped_place = True
+                break
+        else:
+            if tokens[cut - 1] in PLACE_WORDS or tokens[cut - 1].isdigit():
+                cut -= 1
+                continue
+            break
+    if not stripped_place:
+        return None
+    while cut > 0 and tokens[cut - 1] in {"at", "in"}:
+        cut -= 1
+    if cut > 0 and tokens[cut - 1] in STOPWORDS:
+        return None  # "... of China" belongs to the name
+    head = tokens[:cut]
+    proper = [t for t in head if t not in ACADEMIC and token_class(t) == "distinctive"]
+    if len(head) >= 2 and proper and any(t in _NAME_HEADS for t in head):
+        return head
+    return None
+
+
+_LAB_WORDS = frozenset({"laboratory", "research", "institute", "academy", "center"})
+
+
+def _brand(tokens: tuple[str, ...]) -> str | None:
+    """'Tencent AI Lab' -> 'tencent': a company name leading a research unit's name."""
+    content = content_tokens(tokens)
+    if len(content) < 2 or content[-1] not in _LAB_WORDS:
+        return None
+    first = content[0]
+    if first in ACADEMIC or first in PLACES or token_class(first) != "distinctive":
+        return None
+    if first.isdigit() or len(first) < 3:
+        return None
+    return first
+
+
+def _cjk_prefixes(text: str) -> list[str]:
+    """'北京航空航天大学宇航学院' -> ['北京航空航天大学'] (prefixes ending at an org noun)."""
+    compact = "".join(text.split())
+    out: list[str] = []
+    for match in _CJK_ORG_SUFFIX_RE.finditer(compact):
+        prefix = compact[: match.end()]
+        if prefix != compact and len(prefix) >= 3 and prefix not in out:
+            out.append(prefix)
+    return out
+
+
+def affiliation_candidates(text: str, *, max_segments: int = 8) -> list[Candidate]:
+    """Organisation candidates with their tokens (see :func:`split_affiliation`)."""
+    cleaned = _clean_affiliation(text)
+    result: list[Candidate] = []
+    seen: set[tuple[str, ...]] = set()
+
+    def add(display: str, tokens: tuple[str, ...]) -> None:
+        if tokens and tokens not in seen:
+            seen.add(tokens)
+            result.append(Candidate(display, tokens))
+
+    singles: list[list[Candidate]] = []
+    derived: list[Candidate] = []
+    for group in re.split(r"[;\n]", cleaned):
+        kept: list[Candidate] = []
+        for segment in _segments(group)[:max_segments]:
+            tokens = tuple(tokens_of(segment))
+            if _is_noise(segment, tokens):
+                continue
+            kept.append(Candidate(segment, tokens))
+            if has_cjk(segment):
+                for prefix in _cjk_prefixes(segment):
+                    derived.append(Candidate(prefix, tuple(tokens_of(prefix))))
+            parts = _subunit_split(tokens)
+            for part in parts:
+                if not _is_noise(" ".join(part), part):
+                    derived.append(Candidate(" ".join(part), part))
+                    more = _subunit_split(part)
+                    derived.extend(Candidate(" ".join(p), p) for p in more)
+            for toks in (tokens, *parts):
+                stripped = _strip_trailing_places(toks)
+                if stripped:
+                    derived.append(Candidate(" ".join(stripped), stripped))
+            brand = _brand(tokens)
+            if brand:
+                derived.append(Candidate(brand, (brand,)))
+        singles.append(kept)
+
+    for kept in singles:
+        for cand in kept:
+            add(cand.text, cand.tokens)
+    for cand in derived:
+        add(cand.text, cand.tokens)
+    for kept in singles:
+        for a, b in zip(kept, kept[1:], strict=False):
+            add(f"{a.text}, {b.text}", a.tokens + b.tokens)
+            add(f"{b.text}, {a.text}", b.tokens + a.tokens)
+        for a, b, c in zip(kept, kept[1:], kept[2:], strict=False):
+            add(f"{a.text}, {b.text}, {c.text}", a.tokens + b.tokens + c.tokens)
+    return result
+
+
+def split_affiliation(text: str) -> list[str]:
+    """Organisation candidates in an affiliation string.
+
+    Order: each comma/semicolon-separated segment that is not only a place, postal code,
+    address or e-mail, in order of appearance (parenthesised text is a segment of its own);
+    then parts found inside segments (a university before its school, a Chinese name cut after
+    大学/学院/研究所..., a name with trailing city removed); then combinations of adjacent
+    segments in both orders ("Institute of Physics, Chinese Academy of Sciences"), the most
+    specific candidates, last.
+    """
+    return [c.text for c in affiliation_candidates(text)]

@@ -1,0 +1,6 @@
+"""Signals the rules app sends: other layers react without rules importing them."""
+
+from django.dispatch import Signal
+
+# ids: list of ListVersion primary keys created by one import (sent after commit).
+list_versions_imported = Signal()
