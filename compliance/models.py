@@ -1,1 +1,120 @@
+"""Findings and the runs that produce them."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from projects.models import Person, Project, Tie
+from rules.models import ListEntry, Rule, RuleVersion, Scenario
+
+SEVERITY_CHOICES = [
+    ("block", "Block"),
+    ("high", "High"),
+    ("medium", "Medium"),
+    ("low", "Low"),
+    ("info", "Info"),
+    ("error", "Error"),
+]
+
+
+class RecheckRun(models.Model):
+    """One evaluation of a scope of projects under some scenarios."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+        SUPERSEDED = "superseded"
+
+    trigger = models.CharField(max_length=200)
+    scope = models.JSONField(default=dict, blank=True)
+    scenarios = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    evaluation_date = models.DateField(null=True, blank=True)
+    projects_planned = models.PositiveIntegerField(default=0)
+    projects_checked = models.PositiveIntegerField(default=0)
+    findings_new = models.PositiveIntegerField(default=0)
+    findings_unchanged = models.PositiveIntegerField(default=0)
+    findings_changed = models.PositiveIntegerField(default=0)
+    findings_resolved = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    error_log = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.trigger}, {self.status})"
+
+
+class Finding(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open"
+        RESOLVED = "resolved"
+
+    class Review(models.TextChoices):
+        NEW = "new", "New"
+        FALSE_POSITIVE = "false_positive", "False positive"
+        MITIGATION = "mitigation_required", "Mitigation required"
+        ESCALATED = "escalated", "Escalated"
+        WAIVED = "accepted_waiver", "Accepted with waiver"
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="findings")
+    rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="findings")
+    rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="findings")
+    subject = models.CharField(max_length=64, help_text="project, person:<id> or tie:<id>")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    tie = models.ForeignKey(
+        Tie, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    list_entry = models.ForeignKey(
+        ListEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    match_score = models.FloatField(null=True, blank=True)
+    severity = models.CharField(max_length=8, choices=SEVERITY_CHOICES, db_index=True)
+    held_for_review = models.BooleanField(default=False)
+    trace = models.JSONField(default=list)
+    explanation = models.TextField()
+    remediation = models.TextField(blank=True)
+    amount_usd = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    review_status = models.CharField(max_length=24, choices=Review.choices, default=Review.NEW)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_confirmed = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    run = models.ForeignKey(
+        RecheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+    )
+    resolved_by_run = models.ForeignKey(
+        RecheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-last_confirmed"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scenario", "rule", "project", "subject"], name="finding_unique_subject"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["scenario", "status", "severity"]),
+            models.Index(fields=["project", "scenario"]),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.rule.key} {self.severity} on {self.project.award_number} ({self.scenario.code})"
+        )

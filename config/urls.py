@@ -5,9 +5,11 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from compliance import apis as compliance_apis
 from compliance import views as compliance_views
 from projects import apis as project_apis
 from rules import apis as rules_apis
+from rules import apis_packs as rules_pack_apis
 
 router = DefaultRouter()
 router.register("projects", project_apis.ProjectViewSet, basename="project")
@@ -17,12 +19,21 @@ router.register("organisations", project_apis.OrganisationViewSet, basename="org
 router.register("ties", project_apis.TieViewSet, basename="tie")
 router.register("lists", rules_apis.ReferenceListViewSet, basename="list")
 router.register("list-versions", rules_apis.ListVersionViewSet, basename="list-version")
+router.register("rule-packs", rules_pack_apis.RulePackViewSet, basename="rule-pack")
+router.register("rule-versions", rules_pack_apis.RuleVersionViewSet, basename="rule-version")
+router.register("scenarios", rules_pack_apis.ScenarioViewSet, basename="scenario")
+router.register("findings", compliance_apis.FindingViewSet, basename="finding")
 router.register(
     "organisation-matches", rules_apis.OrganisationMatchViewSet, basename="organisation-match"
 )
 
 api_v1: list[URLPattern | URLResolver] = [
     path("imports/portfolio/", project_apis.PortfolioImportApi.as_view(), name="portfolio-import"),
+    path(
+        "scenarios/<int:pk>/whatif/",
+        compliance_apis.ScenarioWhatIfApi.as_view(),
+        name="scenario-whatif",
+    ),
     path("screen/", rules_apis.ScreenApi.as_view(), name="screen"),
     path("imports/list/", rules_apis.ListImportApi.as_view(), name="list-import"),
     path("", include(router.urls)),

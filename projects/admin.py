@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from projects.models import Organisation, Person, Project, Role, Tie
+from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 
 
 class RoleInline(admin.TabularInline):
@@ -67,3 +67,11 @@ class TieAdmin(admin.ModelAdmin):
     search_fields = ["person__name", "person__email", "organisation__name"]
     autocomplete_fields = ["person", "organisation", "project"]
     date_hierarchy = "start_date"
+
+
+@admin.register(FieldTag)
+class FieldTagAdmin(admin.ModelAdmin):
+    list_display = ["project", "area", "confidence", "method", "source", "suppressed"]
+    list_filter = ["area", "source", "suppressed", "method"]
+    search_fields = ["project__award_number", "project__title", "area"]
+    readonly_fields = ["reviewed_by", "reviewed_at"]

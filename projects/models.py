@@ -90,6 +90,11 @@ class Person(TimeStamped):
 class Project(TimeStamped):
     sponsor = models.CharField(max_length=16, choices=Sponsor.choices, db_index=True)
     programme = models.CharField(max_length=300, blank=True)
+    programme_codes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Sponsor codes, e.g. NSF:DIR:MPS, NSF:DIV:DMR, NSF:PE:1281, NIH:IC:NCI",
+    )
     award_number = models.CharField(max_length=64)
     title = models.CharField(max_length=500)
     abstract = models.TextField(blank=True)
@@ -192,3 +197,45 @@ class Tie(TimeStamped):
             raise ValidationError(
                 {"disclosed_in": f"Unknown disclosure document(s): {', '.join(unknown)}"}
             )
+
+
+class FieldTag(TimeStamped):
+    """A sensitive-technology field tag on a project (NSTC CET 2024 area).
+
+    Tags come from the tagger (source "auto") or from a reviewer (source "reviewer").
+    A reviewer's override wins: a suppressed tag stays suppressed when the tagger runs again.
+    """
+
+    class Source(models.TextChoices):
+        AUTO = "auto", "Tagger"
+        REVIEWER = "reviewer", "Reviewer"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="field_tags")
+    taxonomy = models.CharField(max_length=32, default="CET2024")
+    area = models.CharField(max_length=64)
+    confidence = models.FloatField(default=1.0)
+    method = models.CharField(max_length=32, help_text="programme_code, text, reviewer, ...")
+    evidence = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.AUTO)
+    suppressed = models.BooleanField(default=False, help_text="A reviewer removed this tag")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["project", "area"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "taxonomy", "area"], name="fieldtag_unique_area"
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__gte=0) & Q(confidence__lte=1),
+                name="fieldtag_confidence_unit_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        flag = " (suppressed)" if self.suppressed else ""
+        return f"{self.area} {self.confidence:.2f} {self.method}{flag}"

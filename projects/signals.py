@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # ids: organisation primary keys that were created or renamed (sent after commit).
 organisations_changed = Signal()
+
+# project_ids: projects whose field tags a reviewer changed (sent after commit).
+field_tags_changed = Signal()

@@ -7,7 +7,13 @@ from rules.models import (
     ListVersion,
     OrganisationMatch,
     OrganisationMatchReview,
+    PackParameter,
     ReferenceList,
+    Rule,
+    RulePack,
+    RuleVersion,
+    Scenario,
+    ScenarioPack,
     ScreeningRun,
 )
 
@@ -95,3 +101,56 @@ class ScreeningRunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ScreeningRun._meta.fields]
+
+
+class PackParameterInline(admin.TabularInline):
+    model = PackParameter
+    extra = 0
+    fields = ["name", "value", "status", "description", "updated_by", "updated_at"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(RulePack)
+class RulePackAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "status"]
+    search_fields = ["code", "title"]
+    inlines = [PackParameterInline]
+
+
+class RuleVersionInline(admin.TabularInline):
+    model = RuleVersion
+    extra = 0
+    fields = ("number", "status", "content_hash", "author", "created_at", "published_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    list_display = ["key", "title", "pack"]
+    list_filter = ["pack"]
+    search_fields = ["key", "title"]
+    inlines = [RuleVersionInline]
+
+
+@admin.register(RuleVersion)
+class RuleVersionAdmin(admin.ModelAdmin):
+    list_display = ["rule", "number", "status", "author", "created_at", "published_at"]
+    list_filter = ["status", "rule__pack"]
+    search_fields = ["rule__key", "rule__title"]
+    readonly_fields = [f.name for f in RuleVersion._meta.fields]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False  # immutable: new versions go through the services
+
+
+class ScenarioPackInline(admin.TabularInline):
+    model = ScenarioPack
+    extra = 0
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "position"]
+    inlines = [ScenarioPackInline]

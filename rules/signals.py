@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # ids: list of ListVersion primary keys created by one import (sent after commit).
 list_versions_imported = Signal()
+
+# keys: rule keys whose published version or parameters changed (sent after commit).
+rules_changed = Signal()

@@ -195,3 +195,22 @@ def parse_text(value: str, *, max_length: int, is_required: bool = False) -> str
     if len(value) > max_length:
         raise CellError(f"is longer than {max_length} characters")
     return value
+
+
+_CODE = re.compile(r"^[A-Z]{2,8}:[A-Z]{2,4}:[A-Za-z0-9._-]{1,32}$")
+
+
+def parse_code_list(value: str) -> list[str]:
+    """Sponsor programme codes, `;`-separated: NSF:DIR:MPS;NSF:PE:1281;NIH:IC:NCI."""
+    codes: list[str] = []
+    for part in value.split(";"):
+        code = part.strip()
+        if not code:
+            continue
+        if not _CODE.match(code):
+            raise CellError(
+                f"bad programme code {code!r}; expected AGENCY:KIND:CODE like NSF:PE:1281"
+            )
+        if code not in codes:
+            codes.append(code)
+    return codes

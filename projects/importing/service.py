@@ -26,7 +26,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # sheet: (required columns, optional columns)
     "projects": (
         ("award_number", "sponsor", "title", "amount_usd", "status", "fundamental_research"),
-        ("programme", "abstract", "start_date", "end_date", "department"),
+        ("programme", "abstract", "start_date", "end_date", "department", "programme_codes"),
     ),
     "people": (("email", "name"), ("orcid", "department")),
     "roles": (("award_number", "email", "role"), ("sponsor",)),
@@ -191,6 +191,7 @@ class _Planner:
             "status": f.parse_status,
             "department": lambda v: f.parse_text(v, max_length=200),
             "fundamental_research": lambda v: f.parse_bool(v),
+            "programme_codes": f.parse_code_list,
         }
         for row, data in table.rows:
             values = self.cells(table, row, data, parsers)

@@ -68,6 +68,7 @@ def tie(
     data = {
         "id": tid,
         "kind": kind,
+        "kind_label": kind.replace("_", " "),
         "start_date": start,
         "end_date": end,
         "compensated": False,

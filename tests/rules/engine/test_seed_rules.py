@@ -301,7 +301,7 @@ def test_r21_raises_tie_findings_on_sensitive_projects_only() -> None:
 def test_r07_explanation_reads_as_evidence() -> None:
     [finding] = _hits(facts([tie(tid=812, matches=[match()])]), "R07")
     assert finding.explanation == (
-        "Tie 812: visiting_at at Harbin Institute of Technology (DOD1286 entry 'Harbin Institute "
+        "Tie 812: visiting at at Harbin Institute of Technology (DOD1286 entry 'Harbin Institute "
         "of Technology'; match 0.98), 2022-09-01 to 2023-06-30, within the 5-year look-back "
         "ending 2026-11-28."
     )

@@ -1,0 +1,129 @@
+"""Findings, exposure and what-if API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compliance import selectors
+from compliance.models import Finding
+from compliance.services.whatif import scenario_whatif
+from projects.access import can_review, sees_whole_portfolio
+from projects.apis import VisibleQuerysetMixin
+from rules.models import Scenario
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    scenario = serializers.CharField(source="scenario.code")
+    rule = serializers.CharField(source="rule.key")
+    rule_title = serializers.CharField(source="rule.title")
+    rule_version = serializers.CharField(source="rule_version.label")
+    legal_basis = serializers.JSONField(source="rule_version.content.legal_basis")
+    award_number = serializers.CharField(source="project.award_number")
+    sponsor = serializers.CharField(source="project.sponsor")
+    department = serializers.CharField(source="project.department")
+    list_entry_name = serializers.CharField(source="list_entry.primary_name", default=None)
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "scenario",
+            "rule",
+            "rule_title",
+            "rule_version",
+            "legal_basis",
+            "project",
+            "award_number",
+            "sponsor",
+            "department",
+            "subject",
+            "person",
+            "tie",
+            "list_entry",
+            "list_entry_name",
+            "match_score",
+            "severity",
+            "held_for_review",
+            "trace",
+            "explanation",
+            "remediation",
+            "amount_usd",
+            "status",
+            "review_status",
+            "first_seen",
+            "last_confirmed",
+            "resolved_at",
+            "run",
+            "resolved_by_run",
+        ]
+
+
+class FindingFilter(django_filters.FilterSet):
+    scenario = django_filters.CharFilter(field_name="scenario__code")
+    rule = django_filters.CharFilter(field_name="rule__key")
+    sponsor = django_filters.CharFilter(field_name="project__sponsor")
+    department = django_filters.CharFilter(field_name="project__department")
+    award_number = django_filters.CharFilter(field_name="project__award_number")
+
+    class Meta:
+        model = Finding
+        fields = ["scenario", "severity", "status", "review_status", "rule", "project", "person"]
+
+
+class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    visible = selectors.findings_visible_to
+    serializer_class = FindingSerializer
+    filterset_class = FindingFilter
+    queryset = Finding.objects.none()
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def exposure(self, request: Request) -> Response:
+        """Open findings by severity and dollars at stake, per scenario."""
+        return Response(selectors.exposure_summary(user=request.user))
+
+
+class CanPreviewImpact(permissions.BasePermission):
+    message = "Only reviewers and admins may run what-if previews over the portfolio."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return can_review(request.user)
+
+
+class ScenarioWhatIfApi(APIView):
+    """Evaluate a scenario with changed parameters or draft rules; live findings are untouched."""
+
+    permission_classes = [permissions.IsAuthenticated, CanPreviewImpact]
+
+    class InputSerializer(serializers.Serializer):
+        params = serializers.DictField(required=False, default=dict)
+        rules = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+        date = serializers.DateField(required=False, allow_null=True, default=None)
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request: Request, pk: int) -> Response:
+        if not sees_whole_portfolio(request.user):
+            return Response({"detail": "Not found."}, status=404)
+        scenario = Scenario.objects.filter(pk=pk).first()
+        if scenario is None:
+            return Response({"detail": "Not found."}, status=404)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        for i, rule in enumerate(data.validated_data["rules"]):
+            if "id" not in rule:
+                raise serializers.ValidationError({"rules": f"rule {i} needs an id"})
+        result = scenario_whatif(
+            scenario=scenario,
+            param_overrides=data.validated_data["params"],
+            rule_contents=data.validated_data["rules"],
+            today=data.validated_data["date"],
+        )
+        return Response(result)

@@ -1,0 +1,66 @@
+"""Reads of findings, scoped through the portfolio visibility selectors."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from compliance.models import Finding
+from compliance.services.whatif import AT_STAKE
+from projects.selectors import projects_visible_to
+from rules.models import Scenario
+
+
+def findings_visible_to(*, user: Any) -> QuerySet[Finding]:
+    return Finding.objects.filter(
+        project__in=projects_visible_to(user=user).values("pk")
+    ).select_related("scenario", "rule", "rule_version", "project", "person", "tie", "list_entry")
+
+
+def exposure_summary(*, user: Any) -> list[dict[str, Any]]:
+    """Per scenario: open findings by severity and dollars at stake by sponsor and department.
+
+    A project's amount counts once per scenario when it has an open finding at block, high or
+    medium severity.
+    """
+    rows = (
+        findings_visible_to(user=user)
+        .filter(status=Finding.Status.OPEN)
+        .values_list(
+            "scenario_id",
+            "severity",
+            "project_id",
+            "project__amount_usd",
+            "project__sponsor",
+            "project__department",
+        )
+    )
+    severities: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    stake: dict[int, dict[int, tuple[Decimal, str, str]]] = defaultdict(dict)
+    for scenario_id, severity, project_id, amount, sponsor, department in rows:
+        severities[scenario_id][severity] += 1
+        if severity in AT_STAKE:
+            stake[scenario_id][project_id] = (amount, sponsor, department or "(none)")
+    out: list[dict[str, Any]] = []
+    for scenario in Scenario.objects.all():
+        projects = stake.get(scenario.pk, {})
+        by_sponsor: dict[str, Decimal] = defaultdict(Decimal)
+        by_department: dict[str, Decimal] = defaultdict(Decimal)
+        for amount, sponsor, department in projects.values():
+            by_sponsor[sponsor] += amount
+            by_department[department] += amount
+        out.append(
+            {
+                "scenario": scenario.code,
+                "name": scenario.name,
+                "open_findings": dict(severities.get(scenario.pk, {})),
+                "projects_at_stake": len(projects),
+                "at_stake_usd": str(sum((v[0] for v in projects.values()), Decimal(0))),
+                "by_sponsor": {k: str(v) for k, v in sorted(by_sponsor.items())},
+                "by_department": {k: str(v) for k, v in sorted(by_department.items())},
+            }
+        )
+    return out

@@ -1,0 +1,199 @@
+"""Persist engine findings: idempotent upserts, resolution without deletion, review state kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from compliance.models import Finding, RecheckRun
+from projects.models import Project
+from rules.engine import CompiledScenario, FindingResult, evaluate
+from rules.facts import project_facts_build
+from rules.models import Rule, RuleVersion, Scenario
+from rules.services.rulepacks import scenario_compile
+
+CHUNK = 1000
+
+
+@dataclass
+class EvaluationCounts:
+    projects: int = 0
+    new: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    resolved: int = 0
+    errors: int = 0
+
+    def add(self, other: EvaluationCounts) -> None:
+        for key, value in asdict(other).items():
+            setattr(self, key, getattr(self, key) + value)
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def findings_upsert(
+    *,
+    scenario: Scenario,
+    project_ids: Sequence[int],
+    results: Sequence[FindingResult],
+    versions: dict[str, RuleVersion],
+    run: RecheckRun | None = None,
+    rule_ids: dict[str, int] | None = None,
+) -> EvaluationCounts:
+    """Write the results for exactly these projects; findings not produced any more resolve."""
+    now = timezone.now()
+    counts = EvaluationCounts(projects=len(project_ids))
+    rule_ids = rule_ids or dict(Rule.objects.values_list("key", "pk"))
+    existing = {
+        (f.rule_id, f.project_id, f.subject): f
+        for f in Finding.objects.filter(scenario=scenario, project_id__in=list(project_ids))
+    }
+    produced: set[tuple[int, int, str]] = set()
+    new: list[Finding] = []
+    changed: list[Finding] = []
+    confirmed: list[int] = []
+    for r in results:
+        rule_id = rule_ids[r.rule_key]
+        key = (rule_id, r.project_id, r.subject)
+        if key in produced:
+            continue
+        produced.add(key)
+        counts.errors += int(r.severity == "error")
+        values: dict[str, Any] = {
+            "rule_version_id": versions[r.rule_key].pk,
+            "person_id": r.person_id,
+            "tie_id": r.tie_id,
+            "list_entry_id": r.list_entry_id,
+            "match_score": r.match_score,
+            "severity": r.severity,
+            "held_for_review": r.held_for_review,
+            "trace": r.trace,
+            "explanation": r.explanation,
+            "remediation": r.remediation,
+            "amount_usd": Decimal(r.amount_usd or 0),
+        }
+        finding = existing.get(key)
+        if finding is None:
+            new.append(
+                Finding(
+                    scenario=scenario,
+                    rule_id=rule_id,
+                    project_id=r.project_id,
+                    subject=r.subject,
+                    last_confirmed=now,
+                    run=run,
+                    **values,
+                )
+            )
+            continue
+        reopened = finding.status == Finding.Status.RESOLVED
+        differs = any(getattr(finding, k) != v for k, v in values.items())
+        if reopened or differs:
+            for k, v in values.items():
+                setattr(finding, k, v)
+            finding.status = Finding.Status.OPEN
+            finding.resolved_at = None
+            finding.resolved_by_run = None
+            finding.last_confirmed = now
+            finding.run = run
+            changed.append(finding)
+            if reopened:
+                counts.new += 1
+            else:
+                counts.changed += 1
+        else:
+            confirmed.append(finding.pk)
+            counts.unchanged += 1
+    resolved = [
+        f for k, f in existing.items() if k not in produced and f.status == Finding.Status.OPEN
+    ]
+    for f in resolved:
+        f.status = Finding.Status.RESOLVED
+        f.resolved_at = now
+        f.resolved_by_run = run
+    counts.new += len(new)
+    counts.resolved = len(resolved)
+    with transaction.atomic():
+        # ignore_conflicts: a concurrent run may have inserted the same finding first.
+        Finding.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        fields = [
+            "rule_version_id",
+            "person_id",
+            "tie_id",
+            "list_entry_id",
+            "match_score",
+            "severity",
+            "held_for_review",
+            "trace",
+            "explanation",
+            "remediation",
+            "amount_usd",
+            "status",
+            "resolved_at",
+            "resolved_by_run",
+            "last_confirmed",
+            "run",
+        ]
+        Finding.objects.bulk_update(changed, fields, batch_size=1000)
+        Finding.objects.bulk_update(
+            resolved, ["status", "resolved_at", "resolved_by_run"], batch_size=1000
+        )
+        if confirmed:
+            Finding.objects.filter(pk__in=confirmed).update(last_confirmed=now)
+    return counts
+
+
+def portfolio_evaluate(
+    *,
+    scenario: Scenario,
+    project_ids: Sequence[int] | None = None,
+    today: date | None = None,
+    run: RecheckRun | None = None,
+    chunk_size: int = CHUNK,
+) -> EvaluationCounts:
+    """Evaluate a scenario over projects (all by default) and persist the findings."""
+    today = today or timezone.localdate()
+    compiled, versions = scenario_compile(scenario=scenario)
+    ids = (
+        list(project_ids)
+        if project_ids is not None
+        else list(Project.objects.order_by("pk").values_list("pk", flat=True))
+    )
+    rule_ids = dict(Rule.objects.values_list("key", "pk"))
+    total = EvaluationCounts()
+    for chunk in _chunks(ids, chunk_size):
+        total.add(evaluate_chunk(scenario, compiled, versions, chunk, today, run, rule_ids))
+    return total
+
+
+def evaluate_chunk(
+    scenario: Scenario,
+    compiled: CompiledScenario,
+    versions: dict[str, RuleVersion],
+    project_ids: Sequence[int],
+    today: date,
+    run: RecheckRun | None,
+    rule_ids: dict[str, int],
+) -> EvaluationCounts:
+    facts = project_facts_build(project_ids)
+    results = evaluate(compiled, facts, today)
+    return findings_upsert(
+        scenario=scenario,
+        project_ids=[f.project["id"] for f in facts],
+        results=results,
+        versions=versions,
+        run=run,
+        rule_ids=rule_ids,
+    )

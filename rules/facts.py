@@ -1,0 +1,181 @@
+"""Build engine facts for many projects with a constant number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+
+from projects.models import FieldTag, Project, Role, Tie
+from projects.vocabulary import KEY_ROLES, TIE_KINDS
+from rules.engine import ProjectFacts, TieFacts
+from rules.models import OrganisationMatch
+
+PROJECT_FIELDS = (
+    "id",
+    "sponsor",
+    "programme",
+    "award_number",
+    "title",
+    "status",
+    "amount_usd",
+    "start_date",
+    "end_date",
+    "department",
+    "fundamental_research",
+)
+NO_ROLE: dict[str, Any] = {"role": "", "is_key": False}
+
+
+def _kind_label(kind: str) -> str:
+    return TIE_KINDS[kind].label.lower() if kind in TIE_KINDS else kind.replace("_", " ")
+
+
+def field_tag_threshold() -> float:
+    return float(getattr(settings, "FIELD_TAG_THRESHOLD", 0.55))
+
+
+def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
+    """Facts for these projects: five queries, whatever their number."""
+    projects = list(Project.objects.filter(pk__in=project_ids).values(*PROJECT_FIELDS))
+    if not projects:
+        return []
+    ids = [p["id"] for p in projects]
+    people: dict[int, dict[str, Any]] = {}
+    roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for row in Role.objects.filter(project_id__in=ids).values(
+        "project_id", "role", "person_id", "person__name", "person__department"
+    ):
+        pid = row["person_id"]
+        people.setdefault(
+            pid, {"id": pid, "name": row["person__name"], "department": row["person__department"]}
+        )
+        roles_by_project[row["project_id"]][pid] = {
+            "role": row["role"],
+            "is_key": row["role"] in KEY_ROLES,
+        }
+    tie_rows = list(
+        Tie.objects.filter(Q(person_id__in=list(people)) | Q(project_id__in=ids)).values(
+            "id",
+            "person_id",
+            "kind",
+            "start_date",
+            "end_date",
+            "compensated",
+            "source",
+            "disclosed_in",
+            "project_id",
+            "organisation_id",
+            "organisation__name",
+            "organisation__country",
+            "organisation__type",
+            "person__name",
+            "person__department",
+        )
+    )
+    org_ids = {t["organisation_id"] for t in tie_rows}
+    matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in (
+        OrganisationMatch.objects.filter(organisation_id__in=org_ids, active=True)
+        .exclude(review_status=OrganisationMatch.Review.REJECTED)
+        .values(
+            "organisation_id",
+            "reference_list__code",
+            "score",
+            "decision",
+            "review_status",
+            "method",
+            "alias",
+            "entry_id",
+            "entry__primary_name",
+            "entry__listed_on",
+            "entry__delisted_on",
+        )
+    ):
+        matches[m["organisation_id"]].append(
+            {
+                "list": m["reference_list__code"],
+                "score": m["score"],
+                "decision": m["decision"],
+                "confirmed": m["review_status"] == OrganisationMatch.Review.CONFIRMED,
+                "method": m["method"],
+                "alias": m["alias"],
+                "entry_id": m["entry_id"],
+                "entry_name": m["entry__primary_name"],
+                "listed_on": m["entry__listed_on"],
+                "delisted_on": m["entry__delisted_on"],
+            }
+        )
+    tags: dict[int, set[str]] = defaultdict(set)
+    for project_id, area in FieldTag.objects.filter(
+        project_id__in=ids, suppressed=False, confidence__gte=field_tag_threshold()
+    ).values_list("project_id", "area"):
+        tags[project_id].add(area)
+
+    ties_by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    ties_by_project: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    shared: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+    for t in tie_rows:
+        tie: dict[str, Any] = {
+            "id": t["id"],
+            "kind": t["kind"],
+            "kind_label": _kind_label(t["kind"]),
+            "start_date": t["start_date"],
+            "end_date": t["end_date"],
+            "compensated": t["compensated"],
+            "source": t["source"],
+            "disclosed_in": frozenset(t["disclosed_in"] or ()),
+            "project_id": t["project_id"],
+        }
+        org: dict[str, Any] = {
+            "id": t["organisation_id"],
+            "name": t["organisation__name"],
+            "country": t["organisation__country"],
+            "type": t["organisation__type"],
+        }
+        person = people.get(t["person_id"]) or {
+            "id": t["person_id"],
+            "name": t["person__name"],
+            "department": t["person__department"],
+        }
+        shared[t["id"]] = (tie, org, person)
+        ties_by_person[t["person_id"]].append(tie)
+        if t["project_id"] is not None:
+            ties_by_project[t["project_id"]].append(tie)
+
+    out: list[ProjectFacts] = []
+    for p in projects:
+        roles = roles_by_project.get(p["id"], {})
+        seen: set[int] = set()
+        tie_facts: list[TieFacts] = []
+        candidates = [t for pid in roles for t in ties_by_person.get(pid, [])]
+        candidates += ties_by_project.get(p["id"], [])
+        for tie in candidates:
+            tie_id = int(tie["id"])
+            if tie_id in seen:
+                continue
+            seen.add(tie_id)
+            tie_dict, org, person = shared[tie_id]
+            org_id = int(org["id"])
+            tie_facts.append(
+                TieFacts(
+                    tie=tie_dict,
+                    org=org,
+                    person=person,
+                    role=roles.get(person["id"], NO_ROLE),
+                    matches=matches.get(org_id, []),
+                )
+            )
+        project_tags = frozenset(tags.get(p["id"], ()))
+        out.append(
+            ProjectFacts(
+                project=p,
+                field={"tags": project_tags, "sensitive": bool(project_tags)},
+                people=[(people[pid], role) for pid, role in roles.items()],
+                ties=tie_facts,
+            )
+        )
+    return out

@@ -1,0 +1,176 @@
+"""Scenario tests on a hand-built portfolio, persisted through portfolio_evaluate."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from compliance.models import Finding
+from compliance.services import evaluation
+from compliance.services.evaluation import portfolio_evaluate
+from rules.models import Scenario
+from tests.compliance.conftest import TODAY
+from tests.factories import TieFactory
+
+
+def _run(code: str = "current") -> Any:
+    return portfolio_evaluate(scenario=Scenario.objects.get(code=code), today=TODAY)
+
+
+def _open(code: str = "current", **filters: Any) -> list[Finding]:
+    return list(
+        Finding.objects.filter(scenario__code=code, status="open", **filters).select_related("rule")
+    )
+
+
+@pytest.mark.django_db
+def test_nsf_climate_coauthorship_with_tsinghua_is_not_flagged(portfolio: dict[str, Any]) -> None:
+    _run()
+    assert _open(project=portfolio["climate"]) == []
+
+
+@pytest.mark.django_db
+def test_dod_visiting_appointment_at_hit_is_high_under_r07_and_flagged_if_safe_passes(
+    portfolio: dict[str, Any],
+) -> None:
+    _run()
+    _run("current_safe")
+    [r07] = _open(project=portfolio["dod"], rule__key="R07")
+    assert r07.severity == "high"
+    assert r07.tie == portfolio["visiting"]
+    assert r07.person == portfolio["pi"].person
+    assert (
+        r07.list_entry is not None
+        and r07.list_entry.primary_name == "Harbin Institute of Technology"
+    )
+    assert r07.amount_usd == portfolio["dod"].amount_usd
+    assert "within the 5-year look-back ending 2026-11-28" in r07.explanation
+    assert r07.rule_version.label == "R07@v1"
+    safe = _open("current_safe", project=portfolio["dod"], rule__key="R26")
+    assert [f.tie for f in safe] == [portfolio["visiting"]]
+    # proposed-law findings never mix with current ones
+    assert _open("current", rule__key="R26") == []
+
+
+@pytest.mark.django_db
+def test_same_collaboration_made_part_of_the_dod_project_is_block_under_r05(
+    portfolio: dict[str, Any],
+) -> None:
+    tie = portfolio["visiting"]
+    tie.project = portfolio["dod"]
+    tie.save()
+    _run()
+    [r05] = _open(project=portfolio["dod"], rule__key="R05")
+    assert r05.severity == "block" and r05.tie == tie
+
+
+@pytest.mark.django_db
+def test_a_tie_that_ended_in_2019_is_outside_five_year_look_backs(
+    portfolio: dict[str, Any],
+) -> None:
+    _run()
+    _run("current_safe")
+    ties = {f.tie_id for f in Finding.objects.filter(project=portfolio["dod"])}
+    assert portfolio["old"].pk not in ties
+    assert portfolio["visiting"].pk in ties
+
+
+@pytest.mark.django_db
+def test_delisted_1260h_company_counts_only_where_the_rule_looks_at_history(
+    portfolio: dict[str, Any],
+) -> None:
+    tie = TieFactory.create(
+        person=portfolio["pi"].person,
+        organisation=portfolio["megvii"],
+        kind="joint_research",
+        start_date=date(2024, 3, 1),
+        end_date=date(2024, 12, 1),
+        project=portfolio["dod"],
+    )
+    _run()
+    by_rule = {f.rule.key: f for f in _open(project=portfolio["dod"], tie=tie)}
+    assert "R06" not in by_rule  # R06 asks whether the company is listed today
+    assert by_rule["R07"].severity == "medium"  # history counts, one level lower: delisted
+    assert any("delisted" in line for line in by_rule["R07"].trace)
+
+
+@pytest.mark.django_db
+def test_a_rule_that_raises_yields_an_error_finding_and_the_rest_completes(
+    portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = evaluation.scenario_compile
+
+    def broken(**kwargs: Any) -> Any:
+        compiled, versions = real(**kwargs)
+        for rule in compiled.rules:
+            if rule.key == "R04":
+
+                def explode(env: Any) -> bool:
+                    raise ZeroDivisionError("division by zero in R04")
+
+                rule.predicate = explode
+        return compiled, versions
+
+    monkeypatch.setattr(evaluation, "scenario_compile", broken)
+    counts = _run()
+    errors = _open(severity="error")
+    assert {(f.rule.key, f.subject) for f in errors} == {("R04", "project")}
+    assert {f.project for f in errors} == {portfolio["dod"], portfolio["climate"]}
+    assert "division by zero" in errors[0].explanation
+    assert counts.errors == len(errors)
+    assert _open(project=portfolio["dod"], rule__key="R07")
+
+
+@pytest.mark.django_db
+def test_review_state_survives_and_findings_resolve_instead_of_disappearing(
+    portfolio: dict[str, Any],
+) -> None:
+    _run()
+    [r07] = _open(project=portfolio["dod"], rule__key="R07")
+    r07.review_status = Finding.Review.MITIGATION
+    r07.save()
+    again = _run()
+    assert (again.new, again.resolved) == (0, 0)
+    r07.refresh_from_db()
+    assert r07.review_status == "mitigation_required" and r07.status == "open"
+    portfolio["visiting"].delete()
+    gone = _run()
+    assert gone.resolved >= 1
+    r07.refresh_from_db()
+    assert r07.status == "resolved" and r07.resolved_at is not None
+
+
+@pytest.mark.django_db
+def test_evaluate_command_twice_on_the_demo_portfolio_reports_nothing_new(
+    rules_loaded: None,
+) -> None:
+    call_command("load_demo", "--projects", "80", stdout=io.StringIO())
+    first = io.StringIO()
+    call_command("evaluate", "--date", "2026-11-28", stdout=first)
+    assert "new" in first.getvalue()
+    second = io.StringIO()
+    call_command("evaluate", "--date", "2026-11-28", stdout=second)
+    for line in second.getvalue().strip().splitlines():
+        assert " 0 new," in line and " 0 resolved," in line, line
+    assert Finding.objects.filter(status="open").exists()
+
+
+@pytest.mark.django_db
+def test_evaluate_one_project_by_award_number(portfolio: dict[str, Any]) -> None:
+    out = io.StringIO()
+    call_command(
+        "evaluate",
+        "--scenario",
+        "current",
+        "--project",
+        "W911NF-24-1-0042",
+        "--date",
+        "2026-11-28",
+        stdout=out,
+    )
+    assert "Current obligations: 1 projects" in out.getvalue()
+    assert not Finding.objects.exclude(project=portfolio["dod"]).exists()
