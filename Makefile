@@ -19,7 +19,10 @@ migrate: install
 
 demo: migrate
 	$(PY) manage.py import_list grantcheck-yaml seeds/lists
+	$(PY) manage.py load_rules
 	$(PY) manage.py load_demo
+	$(PY) manage.py tag_fields
+	$(PY) manage.py evaluate
 
 ## Set up everything and serve http://127.0.0.1:8000/ with demo data (SQLite, eager Celery).
 run: demo

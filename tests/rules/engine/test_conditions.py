@@ -306,3 +306,13 @@ def test_invalid_conditions_are_refused_with_path(
         Compiler(PARAMS).compile(condition)
     assert exc.value.path == path
     assert message in exc.value.message
+
+
+def test_docs_list_every_fact_operator_and_domain() -> None:
+    from pathlib import Path
+
+    from rules.engine import DOMAINS, FACTS, OPERATORS
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
+    for name in [*FACTS, *DOMAINS, *OPERATORS]:
+        assert f"`{name}`" in doc, name
