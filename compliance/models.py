@@ -30,6 +30,12 @@ class RecheckRun(models.Model):
 
     trigger = models.CharField(max_length=200)
     scope = models.JSONField(default=dict, blank=True)
+    scope_key = models.CharField(
+        max_length=200,
+        db_index=True,
+        default="",
+        help_text="Runs with the same key supersede each other",
+    )
     scenarios = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     evaluation_date = models.DateField(null=True, blank=True)
@@ -41,6 +47,8 @@ class RecheckRun(models.Model):
     findings_resolved = models.PositiveIntegerField(default=0)
     errors = models.PositiveIntegerField(default=0)
     error_log = models.JSONField(default=list, blank=True)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -53,6 +61,38 @@ class RecheckRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.trigger}, {self.status})"
+
+    @property
+    def progress(self) -> float:
+        return self.chunks_done / self.chunks_total if self.chunks_total else 0.0
+
+
+class RecheckChunk(models.Model):
+    """A slice of a run's projects; done in one transaction, so a redelivery changes nothing."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        DONE = "done"
+        FAILED = "failed"
+        SKIPPED = "skipped"
+
+    run = models.ForeignKey(RecheckRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    project_ids = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    counts = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="recheckchunk_unique_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} chunk {self.index} ({self.status})"
 
 
 class Finding(models.Model):

@@ -116,6 +116,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 720)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message whose worker died unacknowledged is redelivered after this many seconds.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# --- Re-checks -----------------------------------------------------------------------
+RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 500)
+# A run with no progress for this long is marked failed by the watchdog (never hangs).
+RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 7200)
 CELERY_TIMEZONE = "UTC"
 # The beat schedule lives in one place: config/celery.py.
 

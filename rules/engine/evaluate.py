@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from rules.engine.analysis import required_lists, required_tie_kinds
 from rules.engine.conditions import Compiler, ConditionError, Pred
-from rules.engine.env import Env, ProjectFacts
+from rules.engine.env import Env, ProjectFacts, TieFacts
 from rules.engine.types import ERROR_SEVERITY, SEVERITIES, SUBJECTS, Scope
 
 RULE_KEYS = {
@@ -51,6 +52,17 @@ class CompiledRule:
     remediation: str
     explanation: str
     effect: dict[str, Any] = field(default_factory=dict)
+    content: Mapping[str, Any] = field(default_factory=dict)
+    # Guards for tie subjects, from static analysis: a tie that fails them cannot match.
+    tie_kinds: frozenset[str] | None = None
+    needs_lists: frozenset[str] | None = None
+
+    def tie_may_match(self, tie: TieFacts) -> bool:
+        if self.tie_kinds is not None and tie.tie["kind"] not in self.tie_kinds:
+            return False
+        if self.needs_lists is not None:
+            return any(m["list"] in self.needs_lists for m in tie.matches)
+        return True
 
     def applies(self, project: Mapping[str, Any]) -> bool:
         if self.sponsors is not None and project.get("sponsor") not in self.sponsors:
@@ -174,7 +186,14 @@ def compile_rule(
             raise ConditionError(f"{path}.explanation", f"unknown placeholder {m.group(0)}")
         if m.group(1) == "param" and m.group(2) not in params:
             raise ConditionError(f"{path}.explanation", f"unknown parameter {m.group(2)}")
+    condition = data.get("condition")
+    tie_scope = kind == "finding" and SUBJECTS[for_each] == Scope.TIE
     return CompiledRule(
+        content=data,
+        tie_kinds=required_tie_kinds(condition, params) if tie_scope else None,
+        needs_lists=(
+            required_lists(condition, params, through_quantifiers=False) if tie_scope else None
+        ),
         key=key,
         version=version,
         title=_str(path, data, "title"),
@@ -238,6 +257,12 @@ def _shift(severity: str, steps: int, cap: str = "block") -> str:
 def _subjects(rule: CompiledRule, env: Env) -> Iterable[Any]:
     if rule.for_each == "project":
         return [None]
+    if SUBJECTS[rule.for_each] == Scope.TIE:
+        return [
+            t
+            for t in env.domain(rule.for_each)
+            if isinstance(t, TieFacts) and rule.tie_may_match(t)
+        ]
     return list(env.domain(rule.for_each))
 
 

@@ -345,7 +345,7 @@ def test_a_rule_that_raises_yields_an_error_finding_and_the_rest_complete() -> N
         "legal_basis": {"citation": "test"},
         "severity": "high",
         "for_each": "key_ties",
-        "condition": {"fact": "tie.kind", "eq": "visiting_at"},
+        "condition": {"fact": "tie.kind", "eq": "coauthorship"},
     }
     scenario = _scenario("current")
     extra = compile_scenario("x", [(broken, "v")], scenario.params).rules[0]
