@@ -5,3 +5,8 @@ class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Compliance: findings, re-checks, review, audit"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from compliance import receivers
+
+        receivers.connect()

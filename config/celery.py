@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -13,7 +14,16 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # The beat schedule: one place for every periodic job.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "recheck-nightly": {
+        "task": "compliance.recheck_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "recheck-watchdog": {
+        "task": "compliance.recheck_watchdog",
+        "schedule": crontab(minute="*/10"),
+    },
+}
 
 
 @app.task(name="grantcheck.ping")

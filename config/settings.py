@@ -124,6 +124,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 500)
 # A run with no progress for this long is marked failed by the watchdog (never hangs).
 RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 7200)
+# Optional pause before each chunk (seconds), to throttle re-checks on a busy database.
+RECHECK_CHUNK_PAUSE_SECONDS = float(env_str("RECHECK_CHUNK_PAUSE_SECONDS", "0") or 0)
 CELERY_TIMEZONE = "UTC"
 # The beat schedule lives in one place: config/celery.py.
 

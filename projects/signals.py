@@ -7,3 +7,6 @@ organisations_changed = Signal()
 
 # project_ids: projects whose field tags a reviewer changed (sent after commit).
 field_tags_changed = Signal()
+
+# project_ids: projects touched by a bulk write such as an import (sent after commit).
+portfolio_changed = Signal()

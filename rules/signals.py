@@ -7,3 +7,6 @@ list_versions_imported = Signal()
 
 # keys: rule keys whose published version or parameters changed (sent after commit).
 rules_changed = Signal()
+
+# organisation_ids: organisations whose list matches changed in a screening run (after commit).
+organisations_rescreened = Signal()

@@ -21,6 +21,7 @@ from projects.importing.readers import ImportProblem, Table, read_csv_bytes, rea
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.normalize import organisation_key
 from projects.services import organisations_changed_on_commit
+from projects.signals import portfolio_changed
 
 COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # sheet: (required columns, optional columns)
@@ -447,6 +448,16 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
     tally(
         "ties", len(new_ties), len(changed_ties), len(plan.ties) - len(new_ties) - len(changed_ties)
     )
+    touched = {p.pk for p in new_projects + changed_projects}
+    touched |= {r.project_id for r in new_roles + changed_roles}
+    tie_people = {t.person_id for t in new_ties + changed_ties}
+    touched |= set(
+        Role.objects.filter(person_id__in=tie_people).values_list("project_id", flat=True)
+    )
+    touched |= {t.project_id for t in new_ties + changed_ties if t.project_id}
+    if touched and not report.dry_run:
+        ids = sorted(touched)
+        transaction.on_commit(lambda: portfolio_changed.send(sender=Project, project_ids=ids))
 
 
 def _run(tables: dict[str, Table], problems: list[ImportProblem], dry_run: bool) -> ImportReport:

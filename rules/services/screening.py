@@ -21,6 +21,7 @@ from rules.models import (
     ScreeningRun,
 )
 from rules.screening import IndexEntry, Match, ScreeningIndex, Thresholds
+from rules.signals import organisations_rescreened
 
 MSG_REASON_REQUIRED = "A reason is required for a match decision."
 
@@ -239,6 +240,13 @@ def _screen_into(run: ScreeningRun, organisation_ids: Iterable[int] | None) -> N
     for m in changed + removed:
         m.updated_at = timezone.now()
     OrganisationMatch.objects.bulk_update(changed + removed, update_fields, batch_size=1000)
+    changed_orgs = sorted({m.organisation_id for m in new + changed + removed})
+    if changed_orgs:
+        transaction.on_commit(
+            lambda: organisations_rescreened.send(
+                sender=OrganisationMatch, organisation_ids=changed_orgs
+            )
+        )
     run.organisations = len(org_rows)
     run.matches_new = len(new)
     run.matches_changed = len(changed)
@@ -262,5 +270,9 @@ def organisation_match_review(
     match.save()
     OrganisationMatchReview.objects.create(
         match=match, status=status, reason=match.review_reason, reviewer=user
+    )
+    org_id = match.organisation_id
+    transaction.on_commit(  # findings that rest on this match are re-checked
+        lambda: organisations_rescreened.send(sender=OrganisationMatch, organisation_ids=[org_id])
     )
     return match

@@ -1,0 +1,113 @@
+"""Triggers: every change that can alter findings enqueues a re-check after commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from compliance.services.recheck import (
+    projects_for_organisations,
+    projects_for_people,
+    projects_for_rules,
+    recheck_request,
+)
+from projects.models import Project, Role, Tie
+from projects.signals import field_tags_changed, portfolio_changed
+from rules.models import ScenarioPack
+from rules.signals import organisations_rescreened, rules_changed
+
+
+def _request_after_commit(trigger: str, scope_key: str, **kwargs: Any) -> None:
+    transaction.on_commit(lambda: recheck_request(trigger=trigger, scope_key=scope_key, **kwargs))
+
+
+def _on_rules_changed(sender: Any, keys: list[str], **kwargs: Any) -> None:
+    project_ids, scenarios = projects_for_rules(rule_keys=keys)
+    if scenarios:
+        recheck_request(
+            trigger=f"rules changed: {', '.join(sorted(keys))}",
+            scope_key=f"rules:{','.join(sorted(keys))}",
+            project_ids=project_ids,
+            scenario_codes=scenarios,
+        )
+
+
+def _on_project_saved(sender: Any, instance: Project, **kwargs: Any) -> None:
+    _request_after_commit(
+        f"project {instance.award_number} changed",
+        f"project:{instance.pk}",
+        project_ids=[instance.pk],
+    )
+
+
+def _on_role_changed(sender: Any, instance: Role, **kwargs: Any) -> None:
+    _request_after_commit(
+        f"role on project {instance.project_id} changed",
+        f"project:{instance.project_id}",
+        project_ids=[instance.project_id],
+    )
+
+
+def _on_tie_changed(sender: Any, instance: Tie, **kwargs: Any) -> None:
+    person_id, project_id = instance.person_id, instance.project_id
+
+    def request() -> None:
+        ids = set(projects_for_people(person_ids=[person_id]))
+        if project_id is not None:
+            ids.add(project_id)
+        if ids:
+            recheck_request(
+                trigger=f"tie {instance.pk} changed",
+                scope_key=f"person:{person_id}",
+                project_ids=ids,
+            )
+
+    transaction.on_commit(request)
+
+
+def _on_portfolio_changed(sender: Any, project_ids: list[int], **kwargs: Any) -> None:
+    if project_ids:
+        recheck_request(trigger="portfolio import", scope_key="import", project_ids=project_ids)
+
+
+def _on_field_tags_changed(sender: Any, project_ids: list[int], **kwargs: Any) -> None:
+    recheck_request(
+        trigger="field tag override",
+        scope_key=f"fields:{','.join(map(str, sorted(project_ids)))}",
+        project_ids=project_ids,
+    )
+
+
+def _on_rescreened(sender: Any, organisation_ids: list[int], **kwargs: Any) -> None:
+    project_ids = projects_for_organisations(organisation_ids=organisation_ids)
+    if project_ids:
+        recheck_request(
+            trigger="list or organisation screening changed",
+            scope_key="screening",
+            project_ids=project_ids,
+        )
+
+
+def _on_scenario_changed(sender: Any, instance: ScenarioPack, **kwargs: Any) -> None:
+    code = instance.scenario.code
+    _request_after_commit(f"scenario {code} changed", f"scenario:{code}", scenario_codes=[code])
+
+
+def connect() -> None:
+    rules_changed.connect(_on_rules_changed, dispatch_uid="compliance.rules_changed")
+    portfolio_changed.connect(_on_portfolio_changed, dispatch_uid="compliance.portfolio")
+    field_tags_changed.connect(_on_field_tags_changed, dispatch_uid="compliance.fields")
+    organisations_rescreened.connect(_on_rescreened, dispatch_uid="compliance.rescreened")
+    for model, handler in (
+        (Project, _on_project_saved),
+        (Role, _on_role_changed),
+        (Tie, _on_tie_changed),
+    ):
+        post_save.connect(handler, sender=model, dispatch_uid=f"compliance.save.{model.__name__}")
+        if model is not Project:  # a deleted project's findings go with it
+            post_delete.connect(
+                handler, sender=model, dispatch_uid=f"compliance.del.{model.__name__}"
+            )
+    post_save.connect(_on_scenario_changed, sender=ScenarioPack, dispatch_uid="compliance.scenario")

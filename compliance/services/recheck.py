@@ -1,0 +1,261 @@
+"""Re-check runs: scope → chunks → tasks; each chunk is one transaction, so redelivery is safe.
+
+A run is created by a trigger with a scope (which projects, which scenarios). Older queued or
+running runs with the same scope key are superseded and their remaining chunks stop early.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from compliance.models import Finding, RecheckChunk, RecheckRun
+from compliance.services.evaluation import EvaluationCounts, evaluate_chunk
+from projects.models import Project, Role, Tie
+from rules.engine.analysis import required_lists
+from rules.models import OrganisationMatch, Rule, RuleVersion, Scenario
+from rules.services.rulepacks import pack_params, scenario_compile
+
+COUNT_FIELDS = ("new", "unchanged", "changed", "resolved", "errors")
+
+
+def _enqueue_chunks(chunk_ids: list[int]) -> None:
+    from compliance.tasks import recheck_chunk_task
+
+    for chunk_id in chunk_ids:
+        recheck_chunk_task.delay(chunk_id)
+
+
+def recheck_request(
+    *,
+    trigger: str,
+    scope_key: str,
+    project_ids: Iterable[int] | None = None,
+    scenario_codes: Sequence[str] | None = None,
+    today: date | None = None,
+    user: Any = None,
+    chunk_size: int | None = None,
+) -> RecheckRun:
+    """Create a run with its chunks and enqueue them after commit.
+
+    project_ids None means every project. Older queued/running runs with the same scope key
+    are marked superseded.
+    """
+    chunk_size = chunk_size or settings.RECHECK_CHUNK_SIZE
+    codes = (
+        list(scenario_codes)
+        if scenario_codes
+        else list(Scenario.objects.values_list("code", flat=True))
+    )
+    with transaction.atomic():
+        RecheckRun.objects.filter(
+            scope_key=scope_key,
+            status__in=[RecheckRun.Status.QUEUED, RecheckRun.Status.RUNNING],
+        ).update(status=RecheckRun.Status.SUPERSEDED, finished_at=timezone.now())
+        if project_ids is None:
+            ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
+            scope: dict[str, Any] = {"all": True}
+        else:
+            ids = sorted(set(project_ids))
+            scope = {"projects": len(ids)}
+        chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+        run = RecheckRun.objects.create(
+            trigger=trigger,
+            scope=scope,
+            scope_key=scope_key,
+            scenarios=codes,
+            status=RecheckRun.Status.RUNNING if chunks else RecheckRun.Status.DONE,
+            evaluation_date=today or timezone.localdate(),
+            projects_planned=len(ids),
+            chunks_total=len(chunks),
+            started_at=timezone.now(),
+            finished_at=None if chunks else timezone.now(),
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        created = RecheckChunk.objects.bulk_create(
+            [RecheckChunk(run=run, index=i, project_ids=c) for i, c in enumerate(chunks)]
+        )
+        chunk_ids = [c.pk for c in created]
+        transaction.on_commit(lambda: _enqueue_chunks(chunk_ids))
+    return run
+
+
+def recheck_chunk_execute(*, chunk_id: int) -> str:
+    """Evaluate one chunk under the run's scenarios; a second execution changes nothing."""
+    try:
+        with transaction.atomic():
+            chunk = RecheckChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+            run = chunk.run
+            if chunk.status != RecheckChunk.Status.QUEUED:
+                return chunk.status  # already done (redelivered message): nothing to do
+            chunk.attempts += 1
+            if run.status != RecheckRun.Status.RUNNING:
+                chunk.status = RecheckChunk.Status.SKIPPED
+                chunk.finished_at = timezone.now()
+                chunk.save(update_fields=["status", "finished_at", "attempts"])
+                return chunk.status
+            pause = settings.RECHECK_CHUNK_PAUSE_SECONDS
+            if pause:
+                time.sleep(pause)  # throttle: leave the database headroom for the portal
+            counts = EvaluationCounts()
+            rule_ids = dict(Rule.objects.values_list("key", "pk"))
+            today = run.evaluation_date or timezone.localdate()
+            for scenario in Scenario.objects.filter(code__in=run.scenarios):
+                compiled, versions = scenario_compile(scenario=scenario)
+                counts.add(
+                    evaluate_chunk(
+                        scenario, compiled, versions, chunk.project_ids, today, run, rule_ids
+                    )
+                )
+            chunk.status = RecheckChunk.Status.DONE
+            chunk.counts = counts.as_dict()
+            chunk.finished_at = timezone.now()
+            chunk.save(update_fields=["status", "counts", "finished_at", "attempts"])
+            RecheckRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
+    except RecheckChunk.DoesNotExist:
+        return "missing"
+    except Exception as exc:
+        _chunk_failed(chunk_id, exc)
+    recheck_run_finish(run_id=RecheckChunk.objects.get(pk=chunk_id).run_id)
+    return "done"
+
+
+def _chunk_failed(chunk_id: int, exc: Exception) -> None:
+    text = "".join(traceback.format_exception(exc))
+    with transaction.atomic():
+        chunk = RecheckChunk.objects.select_for_update().get(pk=chunk_id)
+        chunk.status = RecheckChunk.Status.FAILED
+        chunk.error = text
+        chunk.finished_at = timezone.now()
+        chunk.save(update_fields=["status", "error", "finished_at"])
+        run = RecheckRun.objects.select_for_update().get(pk=chunk.run_id)
+        run.error_log = [*run.error_log, {"chunk": chunk.index, "traceback": text[-4000:]}]
+        run.chunks_done += 1
+        run.save(update_fields=["error_log", "chunks_done"])
+
+
+def recheck_run_finish(*, run_id: int) -> bool:
+    """Close the run when no chunk is left queued; sums the chunk counts. Safe to call often."""
+    with transaction.atomic():
+        run = RecheckRun.objects.select_for_update().get(pk=run_id)
+        if run.status not in (RecheckRun.Status.RUNNING, RecheckRun.Status.SUPERSEDED):
+            return False
+        pending = run.chunks.filter(status=RecheckChunk.Status.QUEUED).exists()
+        if pending and run.status == RecheckRun.Status.RUNNING:
+            _update_counts(run)
+            run.save()
+            return False
+        _update_counts(run)
+        if run.status == RecheckRun.Status.RUNNING:
+            failed = run.chunks.filter(status=RecheckChunk.Status.FAILED).exists()
+            run.status = RecheckRun.Status.FAILED if failed else RecheckRun.Status.DONE
+            run.finished_at = timezone.now()
+        run.save()
+        return True
+
+
+def _update_counts(run: RecheckRun) -> None:
+    done = list(
+        run.chunks.filter(status=RecheckChunk.Status.DONE).values_list("counts", "project_ids")
+    )
+    totals = {k: sum(c.get(k, 0) for c, _ in done) for k in COUNT_FIELDS}
+    run.projects_checked = sum(len(ids) for _, ids in done)
+    run.findings_new = totals["new"]
+    run.findings_unchanged = totals["unchanged"]
+    run.findings_changed = totals["changed"]
+    run.findings_resolved = totals["resolved"]
+    run.errors = totals["errors"] + run.chunks.filter(status=RecheckChunk.Status.FAILED).count()
+    run.chunks_done = run.chunks.exclude(status=RecheckChunk.Status.QUEUED).count()
+
+
+def recheck_watchdog(*, now: Any = None) -> int:
+    """Fail runs that made no progress for RECHECK_STALE_SECONDS, so nothing hangs forever."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.RECHECK_STALE_SECONDS)
+    count = 0
+    for run in RecheckRun.objects.filter(status=RecheckRun.Status.RUNNING, started_at__lt=stale):
+        latest = run.chunks.exclude(finished_at=None).order_by("-finished_at").first()
+        if latest is None or (latest.finished_at and latest.finished_at < stale):
+            RecheckRun.objects.filter(pk=run.pk, status=RecheckRun.Status.RUNNING).update(
+                status=RecheckRun.Status.FAILED,
+                finished_at=now,
+                error_log=[*run.error_log, {"watchdog": "no progress; marked failed"}],
+            )
+            count += 1
+    return count
+
+
+# --- scope: which projects can a change affect? ------------------------------------------
+
+
+def projects_for_rules(*, rule_keys: Sequence[str]) -> tuple[list[int], list[str]]:
+    """Projects a change to these rules can affect, and the scenarios that contain them.
+
+    Union over the rules' published and just-retired versions of: projects the rule's
+    sponsor/status filter admits and, when the condition needs a list match, only those
+    with a tie to an organisation matched on those lists; plus projects that have findings
+    of the rule (they may resolve).
+    """
+    rules = list(Rule.objects.filter(key__in=rule_keys).select_related("pack"))
+    ids: set[int] = set()
+    scenario_codes: set[str] = set()
+    for rule in rules:
+        scenario_codes |= set(
+            Scenario.objects.filter(scenario_packs__pack=rule.pack).values_list("code", flat=True)
+        )
+        params = pack_params(rule.pack)
+        versions = RuleVersion.objects.filter(rule=rule).order_by("-number")[:2]
+        for version in versions:
+            ids |= set(_rule_scope(version.content, params).values_list("pk", flat=True))
+        ids |= set(Finding.objects.filter(rule=rule).values_list("project_id", flat=True))
+    return sorted(ids), sorted(scenario_codes)
+
+
+def _rule_scope(content: dict[str, Any], params: dict[str, Any]) -> Any:
+    qs = Project.objects.all()
+    applies = content.get("applies_to") or {}
+    if applies.get("sponsors"):
+        qs = qs.filter(sponsor__in=applies["sponsors"])
+    if applies.get("statuses"):
+        qs = qs.filter(status__in=applies["statuses"])
+    lists = required_lists(content.get("condition"), params)
+    if lists is not None:
+        orgs = (
+            OrganisationMatch.objects.filter(reference_list__code__in=list(lists), active=True)
+            .exclude(review_status=OrganisationMatch.Review.REJECTED)
+            .values("organisation_id")
+        )
+        ties = Tie.objects.filter(organisation_id__in=orgs)
+        people = ties.values("person_id")
+        qs = qs.filter(
+            Q(pk__in=Role.objects.filter(person_id__in=people).values("project_id"))
+            | Q(pk__in=ties.filter(project_id__isnull=False).values("project_id"))
+        )
+    return qs
+
+
+def projects_for_people(*, person_ids: Iterable[int]) -> list[int]:
+    ids = list(person_ids)
+    roles = Role.objects.filter(person_id__in=ids).values_list("project_id", flat=True)
+    scoped = (
+        Tie.objects.filter(person_id__in=ids)
+        .filter(project_id__isnull=False)
+        .values_list("project_id", flat=True)
+    )
+    return sorted(set(roles) | set(scoped))
+
+
+def projects_for_organisations(*, organisation_ids: Iterable[int]) -> list[int]:
+    ties = Tie.objects.filter(organisation_id__in=list(organisation_ids))
+    people = ties.values("person_id")
+    roles = Role.objects.filter(person_id__in=people).values_list("project_id", flat=True)
+    scoped = ties.filter(project_id__isnull=False).values_list("project_id", flat=True)
+    return sorted(set(roles) | set(scoped))

@@ -1,0 +1,27 @@
+"""Celery tasks of the re-check pipeline: thin, idempotent, late-acknowledged."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from compliance.services.recheck import (
+    recheck_chunk_execute,
+    recheck_request,
+    recheck_watchdog,
+)
+
+
+@shared_task(name="compliance.recheck_chunk", acks_late=True, reject_on_worker_lost=True)
+def recheck_chunk_task(chunk_id: int) -> str:
+    return recheck_chunk_execute(chunk_id=chunk_id)
+
+
+@shared_task(name="compliance.recheck_nightly", acks_late=True)
+def recheck_nightly_task() -> int:
+    """Look-back windows move with time and delisting dates pass: re-check everything."""
+    return recheck_request(trigger="nightly", scope_key="all").pk
+
+
+@shared_task(name="compliance.recheck_watchdog")
+def recheck_watchdog_task() -> int:
+    return recheck_watchdog()
