@@ -89,46 +89,53 @@ def recheck_request(
 
 
 def recheck_chunk_execute(*, chunk_id: int) -> str:
-    """Evaluate one chunk under the run's scenarios; a second execution changes nothing."""
+    """Evaluate one chunk under the run's scenarios; a second execution changes nothing.
+
+    The findings and the chunk's status are written in one transaction: if the worker dies
+    half-way, nothing is kept and the redelivered message does the whole chunk again.
+    Returns the chunk's final status.
+    """
     try:
         with transaction.atomic():
-            chunk = RecheckChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+            chunk = (
+                RecheckChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+            )
             run = chunk.run
-            if chunk.status != RecheckChunk.Status.QUEUED:
-                return chunk.status  # already done (redelivered message): nothing to do
-            chunk.attempts += 1
-            if run.status != RecheckRun.Status.RUNNING:
-                chunk.status = RecheckChunk.Status.SKIPPED
+            if chunk.status == RecheckChunk.Status.QUEUED:
+                chunk.attempts += 1
+                if run.status == RecheckRun.Status.RUNNING:
+                    _evaluate_chunk(chunk, run)
+                    chunk.status = RecheckChunk.Status.DONE
+                else:  # superseded: stop early
+                    chunk.status = RecheckChunk.Status.SKIPPED
                 chunk.finished_at = timezone.now()
-                chunk.save(update_fields=["status", "finished_at", "attempts"])
-                return chunk.status
-            pause = settings.RECHECK_CHUNK_PAUSE_SECONDS
-            if pause:
-                time.sleep(pause)  # throttle: leave the database headroom for the portal
-            counts = EvaluationCounts()
-            rule_ids = dict(Rule.objects.values_list("key", "pk"))
-            today = run.evaluation_date or timezone.localdate()
-            for scenario in Scenario.objects.filter(code__in=run.scenarios):
-                compiled, versions = scenario_compile(scenario=scenario)
-                counts.add(
-                    evaluate_chunk(
-                        scenario, compiled, versions, chunk.project_ids, today, run, rule_ids
-                    )
-                )
-            chunk.status = RecheckChunk.Status.DONE
-            chunk.counts = counts.as_dict()
-            chunk.finished_at = timezone.now()
-            chunk.save(update_fields=["status", "counts", "finished_at", "attempts"])
-            RecheckRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
+                chunk.save(update_fields=["status", "counts", "finished_at", "attempts"])
+            status, run_id = chunk.status, run.pk
     except RecheckChunk.DoesNotExist:
         return "missing"
     except Exception as exc:
-        _chunk_failed(chunk_id, exc)
-    recheck_run_finish(run_id=RecheckChunk.objects.get(pk=chunk_id).run_id)
-    return "done"
+        run_id = _chunk_failed(chunk_id, exc)
+        status = RecheckChunk.Status.FAILED
+    recheck_run_finish(run_id=run_id)
+    return str(status)
 
 
-def _chunk_failed(chunk_id: int, exc: Exception) -> None:
+def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
+    pause = settings.RECHECK_CHUNK_PAUSE_SECONDS
+    if pause:
+        time.sleep(pause)  # throttle: leave the database headroom for the portal
+    counts = EvaluationCounts()
+    rule_ids = dict(Rule.objects.values_list("key", "pk"))
+    today = run.evaluation_date or timezone.localdate()
+    for scenario in Scenario.objects.filter(code__in=run.scenarios):
+        compiled, versions = scenario_compile(scenario=scenario)
+        counts.add(
+            evaluate_chunk(scenario, compiled, versions, chunk.project_ids, today, run, rule_ids)
+        )
+    chunk.counts = counts.as_dict()
+
+
+def _chunk_failed(chunk_id: int, exc: Exception) -> int:
     text = "".join(traceback.format_exception(exc))
     with transaction.atomic():
         chunk = RecheckChunk.objects.select_for_update().get(pk=chunk_id)
@@ -138,8 +145,8 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> None:
         chunk.save(update_fields=["status", "error", "finished_at"])
         run = RecheckRun.objects.select_for_update().get(pk=chunk.run_id)
         run.error_log = [*run.error_log, {"chunk": chunk.index, "traceback": text[-4000:]}]
-        run.chunks_done += 1
-        run.save(update_fields=["error_log", "chunks_done"])
+        run.save(update_fields=["error_log"])
+        return run.pk
 
 
 def recheck_run_finish(*, run_id: int) -> bool:

@@ -61,11 +61,13 @@ from rules.screening.normalize import (
 )
 from rules.screening.vocab import (
     ACADEMIC,
+    AMBIGUOUS,
     HEADS,
     KNOWN_DISTINCT,
     PLACES,
     SAME_COUNTRY,
     STOPWORDS,
+    wordset,
 )
 
 PRIMARY, PRIMARY_VARIANT, ALIAS, ALIAS_VARIANT = 0, 1, 2, 3
@@ -76,7 +78,14 @@ SHORT_CAP = 0.86
 SHORT4_CAP = 0.92
 CONTEXT_BOOST = 0.04
 CONFLICT_PENALTY = 0.15
-PREFILTER = 50.0  # rapidfuzz token_sort_ratio below this is never a match
+PREFILTER = 40.0  # rapidfuzz token_sort_ratio below this is never a match
+#: Registration havens: a company listed there is not contradicted by an address elsewhere.
+OFFSHORE = frozenset({"KY", "VG", "BM", "JE", "GG", "IM", "SC", "MH", "BS", "WS", "AI", "TC"})
+PLA = "pla"  # "People's Liberation Army": a query may add it to a PLA institution's name
+MIN_TYPO_LENGTH = 6  # shorter words must match exactly
+KNOWN_RATIO = 10  # a listed word is read as a typo only of a word this many times commoner
+KNOWN_MIN = 10
+SHORT_MATCH = 5  # fewer letters than this in common, and something else differs: review
 
 _PAREN_TAIL_RE = re.compile(r"^(?P<base>.*\S)\s*[(\[](?P<inner>[^()\[\]]+)[)\]]\s*\.?\s*$")
 _AKA_RE = re.compile(r",?\s+(?:a\.k\.a\.|aka|also known as|f\.k\.a\.|formerly)\s+", re.I)
@@ -137,6 +146,19 @@ class _Names:
     cap: list[float] = field(default_factory=list)
     boostable: list[bool] = field(default_factory=list)
     tail_place: list[str] = field(default_factory=list)
+    token_set: list[frozenset[str]] = field(default_factory=list)
+    required: list[tuple[str, ...]] = field(default_factory=list)
+
+
+@dataclass
+class _Query:
+    """One organisation candidate prepared for scoring."""
+
+    norm: str
+    content: tuple[str, ...]
+    joined: str
+    needs: list[frozenset[str]]  # per distinctive token: the name tokens that can match it
+    reach: frozenset[str]  # every name token some query token can match
 
 
 @dataclass
@@ -146,9 +168,11 @@ class _Scored:
     name_id: int
 
 
-def name_variants(name: str) -> list[str]:
+def name_variants(name: str, *, primary: bool = True) -> list[str]:
     """A listed name and the forms derived from it: without a trailing parenthesised short
-    name, the short name itself, 'a.k.a.' parts, and without 'and its successors' riders."""
+    name, the short name itself (primary names only: in an alias the parenthesis often
+    abbreviates a parent, as in "10th Research Institute of ... Group Corp (CETC)"),
+    'a.k.a.' parts, and without 'and its successors' riders."""
     out: list[str] = []
 
     def add(text: str) -> None:
@@ -165,8 +189,27 @@ def name_variants(name: str) -> list[str]:
     match = _PAREN_TAIL_RE.match(base)
     if match:
         add(match.group("base"))
-        add(_PREFIX_RE.sub("", match.group("inner")))
+        inner = _PREFIX_RE.sub("", match.group("inner"))
+        if primary and _is_short_form(inner, match.group("base")):
+            add(inner)
     return out
+
+
+def _is_short_form(short: str, name: str) -> bool:
+    """Whether ``short`` abbreviates ``name``: its words are in the name ("Hikvision"), or it
+    is an acronym starting with the name's first initial ("BUAA", "NSCC-TJ"); not a phrase's
+    own abbreviation at the end of a description ("... Atomic Energy Agency (IAEA)")."""
+    short_words = content_tokens(tokens_of(short))
+    name_words = content_tokens(tokens_of(name))
+    if not short_words or not name_words:
+        return False
+    if set(short_words) <= set(name_words):
+        return True
+    letters = [ch for ch in "".join(short_words) if ch.isalpha()]
+    initials = {w[0] for w in name_words}
+    if not letters or letters[0] != name_words[0][0]:
+        return False
+    return sum(ch in initials for ch in letters) * 2 >= len(letters)
 
 
 def _name_cap(content: tuple[str, ...]) -> tuple[float, bool]:
@@ -220,7 +263,7 @@ class ScreeningIndex:
         sources: list[tuple[str, bool]] = [(entry.name, True)]
         sources += [(alias, False) for alias in entry.aliases]
         for source, is_primary in sources:
-            for n, variant in enumerate(name_variants(source)):
+            for n, variant in enumerate(name_variants(source, primary=is_primary)):
                 tokens = tokens_of(variant)
                 norm = " ".join(tokens)
                 if not norm or norm in seen:
@@ -246,6 +289,8 @@ class ScreeningIndex:
                 names.cap.append(cap)
                 names.boostable.append(boostable)
                 names.tail_place.append(_tail_place(tokens))
+                names.token_set.append(frozenset(content))
+                names.required.append(_required(content))
                 self._exact.setdefault(norm, []).append(name_id)
                 for token in set(content):
                     self._postings.setdefault(token, []).append(name_id)
@@ -254,7 +299,7 @@ class ScreeningIndex:
         total = max(len(self._names.entry), 1)
         for token, ids in self._postings.items():
             self._weight[token] = 1.0 + log(total / len(ids))
-            if len(token) >= 5 and not token.isdigit() and not has_cjk(token):
+            if len(token) >= MIN_TYPO_LENGTH and not token.isdigit() and not has_cjk(token):
                 for variant in {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}:
                     self._deletes.setdefault(variant, []).append(token)
                 if len(token) >= 11:
@@ -270,17 +315,25 @@ class ScreeningIndex:
     def _typos(self, token: str) -> dict[str, float]:
         """Vocabulary tokens one edit (two for long words) from ``token``, with similarity."""
         out: dict[str, float] = {}
-        if len(token) < 5 or token.isdigit() or has_cjk(token):
+        if len(token) < MIN_TYPO_LENGTH or has_cjk(token):
             return out
+        # A word that listed names use is taken as written ("Norinco" is not "Narinco"),
+        # unless it is rare and the other word far more common ("Universtiy").
+        known = len(self._postings.get(token, ()))
+        floor = max(KNOWN_RATIO * known, KNOWN_MIN) if known else 0
         probes = {token, *(token[:i] + token[i + 1 :] for i in range(len(token)))}
-        for probe in probes:
-            for vocab in self._deletes.get(probe, ()):
-                if vocab != token and vocab not in out and _typo_ok(token, vocab, 1):
-                    out[vocab] = _similarity(token, vocab)
+        if token.endswith("s") and len(token) > MIN_TYPO_LENGTH:
+            probes.add(token[:-1])  # "Scienes" ~ "Science" (plurals are normalised away)
+        candidates = [v for p in probes for v in self._deletes.get(p, ())]
         if len(token) >= 11:
-            for vocab in self._long.get(token[:4], ()):
-                if vocab != token and vocab not in out and _typo_ok(token, vocab, 2):
-                    out[vocab] = _similarity(token, vocab)
+            candidates += self._long.get(token[:4], [])
+        for vocab in candidates:
+            if vocab == token or vocab in out or len(self._postings[vocab]) < floor:
+                continue
+            if _typo_ok(token, vocab, 2 if len(token) >= 11 else 1):
+                out[vocab] = _similarity(token, vocab)
+            elif token.endswith("s") and _typo_ok(token[:-1], vocab, 1):
+                out[vocab] = _similarity(token[:-1], vocab)
         return out
 
     def _forms(
@@ -296,25 +349,35 @@ class ScreeningIndex:
             if token not in typo_cache:
                 typo_cache[token] = self._typos(token)
             found.update(typo_cache[token])
+            found.update(r for r in _READINGS.get(token, ()) if r in postings)
             if i + 1 < len(content) and token + content[i + 1] in postings:
                 found.add(token + content[i + 1])
             if i > 0 and content[i - 1] + token in postings:
                 found.add(content[i - 1] + token)
             if not has_cjk(token):
-                for cut in range(2, len(token) - 1):
+                for cut in range(3, len(token) - 2):
                     left, right = token[:cut], token[cut:]
                     if left in postings and right in postings:
                         found.update((left, right))
             forms.append(found)
         return forms
 
-    def _block(self, content: tuple[str, ...], forms: list[set[str]]) -> list[int] | None:
+    def _prepare(self, cand: Candidate, typo_cache: dict[str, dict[str, float]]) -> _Query:
+        content = content_tokens(cand.tokens)
+        forms = self._forms(content, typo_cache)
+        needs = [
+            frozenset(found)
+            for token, found in zip(content, forms, strict=True)
+            if token_class(token) == "distinctive"
+        ]
+        reach = frozenset().union(*forms) if forms else frozenset()
+        return _Query(" ".join(cand.tokens), content, " ".join(content), needs, reach)
+
+    def _block(self, content: tuple[str, ...], forms: list[frozenset[str]]) -> list[int] | None:
         """Names that can match: those holding the rarest distinctive token's forms."""
-        best: set[str] | None = None
+        best: frozenset[str] | None = None
         best_size = -1
-        for token, found in zip(content, forms, strict=True):
-            if token_class(token) != "distinctive":
-                continue
+        for found in forms:
             if not found:
                 return None  # this token matches nothing, so no name can match
             size = sum(len(self._postings[f]) for f in found)
@@ -333,8 +396,7 @@ class ScreeningIndex:
 
     def _score(
         self,
-        cand_norm: str,
-        content: tuple[str, ...],
+        query: _Query,
         name_id: int,
         typo_cache: dict[str, dict[str, float]],
         ratio: float | None = None,
@@ -342,20 +404,36 @@ class ScreeningIndex:
         """Score one candidate against one indexed name (shared by screen and naive)."""
         names = self._names
         kind = names.kind[name_id]
-        if names.norm[name_id] == cand_norm:
+        if names.norm[name_id] == query.norm:
             method = "exact" if kind in (PRIMARY, PRIMARY_VARIANT) else "alias"
             return _Scored(min(EXACT_BASE[kind], names.cap[name_id]), method, name_id)
+        if not query.content:
+            return None
         if ratio is None:
-            ratio = fuzz.token_sort_ratio(" ".join(content), names.joined[name_id])
+            ratio = fuzz.token_sort_ratio(query.joined, names.joined[name_id])
         if ratio < PREFILTER:
             return None
+        # Quick guards (necessary conditions of the alignment below): every distinctive word
+        # on either side must be able to meet a word on the other side.
+        token_set = names.token_set[name_id]
+        for need in query.needs:
+            if need.isdisjoint(token_set):
+                return None
+        reach = query.reach
+        for token in names.required[name_id]:
+            if token not in reach:
+                return None
         cap = names.cap[name_id]
         penalty = self._align(
-            content, names.content[name_id], names.tail_place[name_id], typo_cache, strict=cap < 1.0
+            query.content,
+            names.content[name_id],
+            names.tail_place[name_id],
+            typo_cache,
+            strict=cap < 1.0,
         )
         if penalty is None:
             return None
-        score = min(1.0 - penalty, FUZZY_CAP) if cap >= 1.0 else cap - penalty
+        score = min(1.0 - penalty, FUZZY_CAP, cap)
         return _Scored(score, "fuzzy", name_id)
 
     def _align(
@@ -384,6 +462,17 @@ class ScreeningIndex:
                     pairs.append((i, pos, 1.0))
                     break
         if not all(q_done) or c_free:
+            # an abbreviation with several readings: "Tech" ~ "Technology" / "Technical"
+            for i, token in enumerate(query):
+                if q_done[i]:
+                    continue
+                for pos in c_free:
+                    if name[pos] in _READINGS.get(token, ()):
+                        c_free.remove(pos)
+                        q_done[i] = True
+                        pairs.append((i, pos, 1.0))
+                        merges += 1
+                        break
             # joined in the name: "jiao tong" ~ "jiaotong"
             for i in range(len(query) - 1):
                 if q_done[i] or q_done[i + 1]:
@@ -401,7 +490,11 @@ class ScreeningIndex:
                 if q_done[i]:
                     continue
                 for pos in c_free:
-                    if pos + 1 in c_free and name[pos] + name[pos + 1] == token:
+                    if (
+                        pos + 1 in c_free
+                        and min(len(name[pos]), len(name[pos + 1])) >= 3
+                        and name[pos] + name[pos + 1] == token
+                    ):
                         c_free.remove(pos)
                         c_free.remove(pos + 1)
                         q_done[i] = True
@@ -435,7 +528,7 @@ class ScreeningIndex:
         generic = 0.0
         for token in unmatched:
             cls = token_class(token)
-            if cls == "distinctive" or (strict and cls != "generic" and token != "pla"):
+            if cls == "distinctive" or (strict and cls != "generic" and token != PLA):
                 return None
         leading_place = False
         for pos in c_free:
@@ -448,18 +541,26 @@ class ScreeningIndex:
                     leading_place = True
                     continue
                 return None
-            if strict and cls != "generic":
-                return None
+            if strict and (cls != "generic" or len(token) <= 2):
+                return None  # a generic name loses only legal forms ("M.A.G. Tech")
         q_other = [t for t in unmatched if token_class(t) in ("semi", "head")]
         c_other = [t for t in unmatched_name if token_class(t) in ("semi", "head")]
         if q_other and c_other:
             return None  # a word replaced by another: "Institute"/"University", "State"/"Federal"
+        if (
+            any(t in _ACADEMIC_HEADS for t in unmatched)
+            and any(t in _COMPANY_WORDS for t in unmatched_name)
+        ) or (
+            any(t in _ACADEMIC_HEADS for t in unmatched_name)
+            and any(t in _COMPANY_WORDS for t in unmatched)
+        ):
+            return None  # "China Three Gorges University" is not "... Corporation"
         for token in unmatched + unmatched_name:
             cls = token_class(token)
             if cls == "generic":
                 generic += 0.02
             elif cls == "semi":
-                penalty += 0.06 if not (strict and token == "pla") else 0.02
+                penalty += 0.02 if strict and token == PLA else 0.06
             elif cls == "head":
                 penalty += 0.10
         matched_distinct = [
@@ -474,6 +575,10 @@ class ScreeningIndex:
             if not brand:
                 return None
             penalty += 0.08
+        if (unmatched or unmatched_name) and sum(
+            len(t) for t in matched_distinct if t not in PLACES
+        ) < SHORT_MATCH:
+            penalty += 0.12  # only a short acronym in common: "SMIC" ~ "SMIC HK"
         penalty += min(generic, 0.06) + 0.02 * merges
         if typo_pairs:
             total = sum(self._weight.get(t, 1.0) for t in name) or 1.0
@@ -481,6 +586,7 @@ class ScreeningIndex:
                 share = self._weight.get(name[pos], 1.0) / total
                 penalty += 0.02 + 0.6 * (1.0 - sim) * share
         penalty += _order_penalty(query, name, pairs, tail_place)
+        penalty += _head_crossing(query, name, pairs)
         return penalty
 
     # -------------------------------------------------------------------------- public
@@ -518,18 +624,20 @@ class ScreeningIndex:
         norm = " ".join(cand.tokens)
         out: list[_Scored] = []
         exact_ids = self._exact.get(norm, [])
-        for name_id in exact_ids:
-            scored = self._score(norm, (), name_id, typo_cache)
-            if scored:
-                out.append(scored)
-        content = content_tokens(cand.tokens)
-        if not content:
+        if exact_ids:
+            exact_query = _Query(norm, (), "", [], frozenset())
+            for name_id in exact_ids:
+                scored = self._score(exact_query, name_id, typo_cache)
+                if scored:
+                    out.append(scored)
+        if cand.exact_only or not content_tokens(cand.tokens):
             return out
-        block = self._block(content, self._forms(content, typo_cache))
+        query = self._prepare(cand, typo_cache)
+        block = self._block(query.content, query.needs)
         if not block:
             return out
         exact = set(exact_ids)
-        joined = " ".join(content)
+        joined = query.joined
         names_joined = self._names.joined
         for name_id in block:
             if name_id in exact:
@@ -537,18 +645,25 @@ class ScreeningIndex:
             ratio = fuzz.token_sort_ratio(joined, names_joined[name_id])
             if ratio < PREFILTER:
                 continue
-            scored = self._score(norm, content, name_id, typo_cache, ratio)
+            scored = self._score(query, name_id, typo_cache, ratio)
             if scored:
                 out.append(scored)
         return out
 
     def _naive(self, cand: Candidate, typo_cache: dict[str, dict[str, float]]) -> list[_Scored]:
-        norm = " ".join(cand.tokens)
-        content = content_tokens(cand.tokens)
-        if not content:
+        if not content_tokens(cand.tokens):
             return []
+        query = self._prepare(cand, typo_cache)
+        if cand.exact_only:
+            exact_query = _Query(query.norm, (), "", [], frozenset())
+            return [
+                scored
+                for name_id, name_norm in enumerate(self._names.norm)
+                if name_norm == query.norm
+                and (scored := self._score(exact_query, name_id, typo_cache)) is not None
+            ]
         hits = process.extract(
-            " ".join(content),
+            query.joined,
             self._names.joined,
             scorer=fuzz.token_sort_ratio,
             score_cutoff=PREFILTER,
@@ -556,7 +671,7 @@ class ScreeningIndex:
         )
         out: list[_Scored] = []
         for _, ratio, name_id in hits:
-            scored = self._score(norm, content, name_id, typo_cache, ratio)
+            scored = self._score(query, name_id, typo_cache, ratio)
             if scored:
                 out.append(scored)
         return out
@@ -568,6 +683,8 @@ class ScreeningIndex:
         country = self.entries[self._names.entry[item.name_id]].country
         if not country:
             return item
+        if country in OFFSHORE:
+            return item  # registered offshore, operating elsewhere
         if any(_same_country(country, place) for place in query_places):
             if self._names.boostable[item.name_id]:
                 boosted = min(item.score + CONTEXT_BOOST, FUZZY_CAP)
@@ -604,8 +721,14 @@ class ScreeningIndex:
 
 
 _METHOD_RANK = {"exact": 0, "alias": 1, "fuzzy": 2}
-_LEGAL_FORMS = frozenset(
-    "company limited incorporated corporation group holding holdings llc plc jsc".split()
+_ACADEMIC_HEADS = wordset("university institute academy college school hospital laboratory")
+_COMPANY_WORDS = wordset(
+    "company limited incorporated corporation group holding holdings llc plc jsc"
+)
+_LEGAL_FORMS = wordset(
+    """
+    company limited incorporated corporation group holding holdings llc plc jsc
+    """
 )
 
 
@@ -616,12 +739,52 @@ def _typo_ok(a: str, b: str, max_edits: int) -> bool:
     if any(ch.isdigit() for ch in a) or any(ch.isdigit() for ch in b):
         return False
     shortest = min(len(a), len(b))
-    if shortest < 5:
+    if shortest < MIN_TYPO_LENGTH:
         return False
     distance = OSA.distance(a, b, score_cutoff=max_edits)
     if distance <= 1:
         return True
     return distance == 2 and max_edits >= 2 and shortest >= 11 and a[:4] == b[:4]
+
+
+_READINGS: dict[str, frozenset[str]] = dict(AMBIGUOUS)
+for _abbr, _words in AMBIGUOUS.items():
+    for _word in _words:
+        _READINGS[_word] = _READINGS.get(_word, frozenset()) | {_abbr}
+
+
+def _required(content: tuple[str, ...]) -> tuple[str, ...]:
+    """A name's words that a query must account for (distinctive ones, except a company's
+    leading city, which may be left out)."""
+    skip_first = bool(content) and content[0] in PLACES and any(t in _LEGAL_FORMS for t in content)
+    return tuple(
+        t
+        for i, t in enumerate(content)
+        if token_class(t) == "distinctive" and not (i == 0 and skip_first)
+    )
+
+
+def _head_crossing(
+    query: tuple[str, ...], name: tuple[str, ...], pairs: list[tuple[int, int, float]]
+) -> float:
+    """0.14 when a word moves across an organisation noun other than 'university':
+    "Beijing Institute of Genomics" is not "Beijing Genomics Institute"."""
+    q_head = next((i for i, t in enumerate(query) if t in HEADS), None)
+    c_head = next((i for i, t in enumerate(name) if t in HEADS), None)
+    if q_head is None or c_head is None or name[c_head] == "university":
+        return 0.0
+    if query[q_head] != name[c_head]:
+        return 0.0
+    q_both = 0 < q_head < len(query) - 1
+    c_both = 0 < c_head < len(name) - 1
+    if not (q_both or c_both):
+        return 0.0
+    for q, c, _ in pairs:
+        if q == q_head or c == c_head or token_class(name[c]) != "distinctive":
+            continue
+        if (q < q_head) != (c < c_head):
+            return 0.14
+    return 0.0
 
 
 def _similarity(a: str, b: str) -> float:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 from rules.screening.vocab import (
     ABBREVIATIONS,
     ACADEMIC,
+    AMBIGUOUS,
     GENERIC,
     HEADS,
     MAX_PLACE_WORDS,
@@ -29,10 +31,11 @@ from rules.screening.vocab import (
     STOPWORDS,
     SUBUNIT_HEADS,
     TRAD_TO_SIMP,
+    wordset,
 )
 
 _QMARK_APOSTROPHE_RE = re.compile(r"(?<=[A-Za-z])\?(?=[A-Za-z])")
-_QUOTES_RE = re.compile(r"[’‘`´ʼ′]")
+_QUOTES_RE = re.compile("[\u2019\u2018`\u00b4\u02bc\u2032]")  # apostrophe look-alikes
 _ST_RE = re.compile(r"\bs\s*&\s*t\b")
 _RD_RE = re.compile(r"\br\s*&\s*d\b")
 _POSSESSIVE_RE = re.compile(r"(?<=\w)'s\b")
@@ -50,15 +53,39 @@ _CJK_ORG_SUFFIX_RE = re.compile(
     r"(大学|学院|研究院|研究所|科学院|研究中心|中心|实验室|重点实验室|公司|集团|大學|學院)"
 )
 _ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th)?$")
-_ADDRESS_WORDS = frozenset(
-    "road rd street st avenue ave lane boulevard blvd building bldg floor room box po no".split()
+_ADDRESS_WORDS = wordset(
+    """
+    road rd street st avenue ave lane boulevard blvd building bldg floor room box po no
+    """
 )
+UNIVERSITY = "university"
+OF = "of"
 _NAME_HEADS = frozenset({"university", "institute", "academy", "college", "school", "polytechnic"})
+#: Words that follow "University (of)" in names: after "Univ" they continue the name.
+_FIELD_WORDS = wordset(
+    """
+    technology science engineering aeronautics astronautics posts telecommunications
+    electronic information finance economics business medicine chinese traditional petroleum
+    mining geosciences defense international political law agriculture agricultural forestry
+    """
+)
+
+
+#: Academy abbreviations spelled out when written in capitals on their own ("Inst. of
+#: Physics, CAS"; not "EP-CAS").
+_ACADEMY_ABBREVIATIONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<![\w-])SB RAS(?![\w-])"), " Siberian Branch Russian Academy of Sciences "),
+    (re.compile(r"(?<![\w-])RAS(?![\w-])"), " Russian Academy of Sciences "),
+    (re.compile(r"(?<![\w-])CAS(?![\w-])"), " Chinese Academy of Sciences "),
+)
 
 
 def _fold(text: str) -> str:
     """NFKC, Chinese folding, casefold, spelled-out '&', apostrophes and accents removed."""
     text = unicodedata.normalize("NFKC", text).translate(TRAD_TO_SIMP)
+    if "AS" in text:
+        for pattern, spelled in _ACADEMY_ABBREVIATIONS:
+            text = pattern.sub(spelled, text)
     text = _QMARK_APOSTROPHE_RE.sub("'", text)
     text = _QUOTES_RE.sub("'", text).casefold()
     if "&" in text:
@@ -167,8 +194,8 @@ def content_tokens(tokens: list[str] | tuple[str, ...]) -> tuple[str, ...]:
 
 def token_class(token: str) -> str:
     """'generic' | 'semi' | 'head' | 'distinctive' (how much a token identifies a name)."""
-    if token in GENERIC or (len(token) == 1 and token.isalpha()):
-        return "generic"
+    if token in GENERIC or (len(token) <= 2 and token.isascii() and token.isalpha()):
+        return "generic"  # legal forms, articles, initials ("A.N. Tupolev", "MV Lomonosov")
     if token in SEMI_GENERIC:
         return "semi"
     if token in HEADS:
@@ -185,10 +212,12 @@ def has_cjk(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Candidate:
-    """An organisation candidate: display text and its normalised tokens."""
+    """An organisation candidate: display text, normalised tokens, and whether only an exact
+    name may match it (for candidates the splitter assembled, not found in the text)."""
 
     text: str
     tokens: tuple[str, ...]
+    exact_only: bool = False
 
 
 def _clean_affiliation(text: str) -> str:
@@ -199,19 +228,28 @@ def _clean_affiliation(text: str) -> str:
     return text
 
 
+_DANGLING_RE = re.compile(r"\s+(?:of|of the)\s*$", re.IGNORECASE)
+
+
+def _uninvert(parts: list[str]) -> list[str]:
+    """Catalogue order 'Defense Technology, National University of' -> name order."""
+    out: list[str] = []
+    for part in parts:
+        if out and _DANGLING_RE.search(part.strip(" .")):
+            out[-1] = f"{part.strip(' .')} {out[-1].strip()}"
+        else:
+            out.append(part)
+    return out
+
+
 def _segments(group: str) -> list[str]:
     """Comma-separated parts of one affiliation, parentheticals as parts of their own."""
     out: list[str] = []
-    for part in group.split(","):
-        inner: list[str] = []
-
-        def keep(match: re.Match[str]) -> str:
-            inner.append(match.group(1) or match.group(2) or "")
-            return " "
-
-        outer = _PAREN_RE.sub(keep, part)
+    for part in _uninvert(group.split(",")):
+        inner = [m.group(1) or m.group(2) or "" for m in _PAREN_RE.finditer(part)]
+        outer = _PAREN_RE.sub(" ", part)
         for piece in (outer, *inner):
-            piece = piece.strip(" .;:-–—\t")
+            piece = piece.strip(" .;:-\u2013\u2014\t")
             piece = _FROM_RE.sub("", piece)
             piece = re.sub(r"^(?:and|the)\s+", "", piece, flags=re.IGNORECASE)
             piece = re.sub(r"\s+and$", "", piece, flags=re.IGNORECASE).strip(" .")
@@ -233,23 +271,87 @@ def _is_noise(text: str, tokens: tuple[str, ...]) -> bool:
     return any(t.isdigit() for t in content) and any(t in _ADDRESS_WORDS for t in content)
 
 
+def _proper(tokens: tuple[str, ...] | list[str]) -> bool:
+    """Whether the tokens hold a proper noun (a word not from generic academic vocabulary)."""
+    return any(
+        t not in ACADEMIC and t not in STOPWORDS and token_class(t) == "distinctive" for t in tokens
+    )
+
+
 def _subunit_split(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """'X University School of Y' -> ['X University', 'School of Y'] (no split inside names)."""
+    """'X University School of Y' -> ['X University', 'School of Y'] (no split inside names).
+
+    Also 'First Affiliated Hospital of X University' -> [..., 'X University'].
+    """
     n = len(tokens)
     for i, token in enumerate(tokens[:-1]):
         if i == 0:
             continue
         nxt = tokens[i + 1]
-        if token == "university" and nxt not in STOPWORDS and nxt != "university":
+        if (
+            token == UNIVERSITY
+            and nxt not in STOPWORDS
+            and nxt not in _FIELD_WORDS
+            and nxt not in AMBIGUOUS
+            and any(t in SUBUNIT_HEADS for t in tokens[i + 1 :])
+            and _proper(tokens[:i])
+        ):
+            # "Sun Yat-sen University Cancer Center"; not "Tianjin Univ Technol" (an "of"
+            # dropped, as in Web of Science addresses)
             return [tokens[: i + 1], tokens[i + 1 :]]
         if (
             token in SUBUNIT_HEADS
             and i >= 2
             and any(t in _NAME_HEADS for t in tokens[:i])
             and tokens[i - 1] not in STOPWORDS
+            and _proper(tokens[:i])
         ):
             return [tokens[:i], tokens[i:n]]
+    for i, token in enumerate(tokens):
+        # "X Institute of Technology Chongqing Innovation Center": a place after the name
+        # and before a unit's words
+        if (
+            i >= 2
+            and token in PLACES
+            and tokens[-1] in SUBUNIT_HEADS
+            and tokens[i - 1] not in STOPWORDS
+            and any(t in _NAME_HEADS for t in tokens[:i])
+            and _proper(tokens[:i])
+        ):
+            return [tokens[:i], tokens[i:]]
+    for i, token in enumerate(tokens):
+        if token != OF or i == 0:
+            continue
+        left, right = tokens[:i], tokens[i + 1 :]
+        while right and right[0] in STOPWORDS:
+            right = right[1:]
+        if not any(t in SUBUNIT_HEADS for t in left):
+            continue
+        if any(t in _NAME_HEADS for t in right) and len(content_tokens(right)) >= 2:
+            return [left, right]  # "Graduate School of China Academy of Engineering Physics"
+        if len(right) == 1 and len(right[0]) >= 3 and not right[0].isdigit() and _proper(right):
+            return [left, right]  # "The 54th Research Institute of CETC" -> "CETC"
     return []
+
+
+_PARENTS: tuple[tuple[str, ...], ...] = (
+    ("siberian", "branch", "russian", "academy", "of", "science"),
+    ("russian", "academy", "of", "science"),
+    ("chinese", "academy", "of", "science"),
+)
+
+
+def _strip_parent(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
+    """'Boreskov Institute of Catalysis SB RAS' -> 'Boreskov Institute of Catalysis'."""
+    for parent in _PARENTS:
+        n = len(parent)
+        if len(tokens) > n + 1 and tokens[-n:] == parent:
+            head = tokens[:-n]
+            while head and head[-1] in STOPWORDS:
+                head = head[:-1]
+            if len(head) >= 2 and any(t in _NAME_HEADS for t in head):
+                return head
+    return None
 
 
 def _strip_trailing_places(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -274,8 +376,7 @@ def _strip_trailing_places(tokens: tuple[str, ...]) -> tuple[str, ...] | None:
     if cut > 0 and tokens[cut - 1] in STOPWORDS:
         return None  # "... of China" belongs to the name
     head = tokens[:cut]
-    proper = [t for t in head if t not in ACADEMIC and token_class(t) == "distinctive"]
-    if len(head) >= 2 and proper and any(t in _NAME_HEADS for t in head):
+    if len(head) >= 2 and _proper(head) and any(t in _NAME_HEADS for t in head):
         return head
     return None
 
@@ -287,6 +388,8 @@ def _brand(tokens: tuple[str, ...]) -> str | None:
     """'Tencent AI Lab' -> 'tencent': a company name leading a research unit's name."""
     content = content_tokens(tokens)
     if len(content) < 2 or content[-1] not in _LAB_WORDS:
+        return None
+    if any(t in _NAME_HEADS or t in SUBUNIT_HEADS for t in content[1:-1]):
         return None
     first = content[0]
     if first in ACADEMIC or first in PLACES or token_class(first) != "distinctive":
@@ -307,26 +410,44 @@ def _cjk_prefixes(text: str) -> list[str]:
     return out
 
 
+def _is_single_place(tokens: tuple[str, ...]) -> bool:
+    content = [t for t in tokens if not t.isdigit()]
+    return 0 < len(content) <= 2 and " ".join(content) in PLACES
+
+
+def _join(a: Candidate, b: Candidate) -> Candidate:
+    tokens = a.tokens + tuple(t for t in b.tokens if not t.isdigit())
+    return Candidate(f"{a.text} {b.text}", tokens, exact_only=True)
+
+
 def affiliation_candidates(text: str, *, max_segments: int = 8) -> list[Candidate]:
     """Organisation candidates with their tokens (see :func:`split_affiliation`)."""
     cleaned = _clean_affiliation(text)
     result: list[Candidate] = []
     seen: set[tuple[str, ...]] = set()
 
-    def add(display: str, tokens: tuple[str, ...]) -> None:
+    def add(display: str, tokens: tuple[str, ...], exact_only: bool = False) -> None:
         if tokens and tokens not in seen:
             seen.add(tokens)
-            result.append(Candidate(display, tokens))
+            result.append(Candidate(display, tokens, exact_only))
 
     singles: list[list[Candidate]] = []
     derived: list[Candidate] = []
     for group in re.split(r"[;\n]", cleaned):
         kept: list[Candidate] = []
+        previous: Candidate | None = None
         for segment in _segments(group)[:max_segments]:
             tokens = tuple(tokens_of(segment))
             if _is_noise(segment, tokens):
+                # "Institute of Technology, Harbin": a generic name and the place beside it
+                if previous and _is_single_place(tokens) and not _proper(previous.tokens):
+                    place = Candidate(segment, tokens)
+                    derived.append(_join(place, previous))
+                    derived.append(_join(previous, place))
+                previous = None
                 continue
-            kept.append(Candidate(segment, tokens))
+            previous = Candidate(segment, tokens)
+            kept.append(previous)
             if has_cjk(segment):
                 for prefix in _cjk_prefixes(segment):
                     derived.append(Candidate(prefix, tuple(tokens_of(prefix))))
@@ -337,9 +458,9 @@ def affiliation_candidates(text: str, *, max_segments: int = 8) -> list[Candidat
                     more = _subunit_split(part)
                     derived.extend(Candidate(" ".join(p), p) for p in more)
             for toks in (tokens, *parts):
-                stripped = _strip_trailing_places(toks)
-                if stripped:
-                    derived.append(Candidate(" ".join(stripped), stripped))
+                for stripped in (_strip_trailing_places(toks), _strip_parent(toks)):
+                    if stripped:
+                        derived.append(Candidate(" ".join(stripped), stripped))
             brand = _brand(tokens)
             if brand:
                 derived.append(Candidate(brand, (brand,)))
@@ -349,9 +470,9 @@ def affiliation_candidates(text: str, *, max_segments: int = 8) -> list[Candidat
         for cand in kept:
             add(cand.text, cand.tokens)
     for cand in derived:
-        add(cand.text, cand.tokens)
+        add(cand.text, cand.tokens, cand.exact_only)
     for kept in singles:
-        for a, b in zip(kept, kept[1:], strict=False):
+        for a, b in pairwise(kept):
             add(f"{a.text}, {b.text}", a.tokens + b.tokens)
             add(f"{b.text}, {a.text}", b.tokens + a.tokens)
         for a, b, c in zip(kept, kept[1:], kept[2:], strict=False):

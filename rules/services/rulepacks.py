@@ -213,9 +213,33 @@ def pack_parameter_set(*, parameter: PackParameter, value: Any, user: Any = None
     parameter.value = value
     parameter.updated_by = user if getattr(user, "is_authenticated", False) else None
     parameter.save()
-    keys = list(Rule.objects.filter(pack=parameter.pack).values_list("key", flat=True))
+    keys = _rules_using(parameter)
     transaction.on_commit(lambda: rules_changed.send(sender=Rule, keys=keys))
     return parameter
+
+
+def _uses(node: Any, name: str) -> bool:
+    if isinstance(node, Mapping):
+        if node.get("param") == name or any(
+            k == "explanation" and isinstance(v, str) and f"{{param.{name}}}" in v
+            for k, v in node.items()
+        ):
+            return True
+        return any(_uses(v, name) for v in node.values())
+    if isinstance(node, list):
+        return any(_uses(v, name) for v in node)
+    return False
+
+
+def _rules_using(parameter: PackParameter) -> list[str]:
+    """Rules whose published version reads this parameter: the scope of a change to it."""
+    return [
+        v.rule.key
+        for v in RuleVersion.objects.filter(
+            rule__pack=parameter.pack, status=RuleVersion.Status.PUBLISHED
+        ).select_related("rule")
+        if _uses(v.content, parameter.name)
+    ]
 
 
 def scenario_parameters(scenario: Scenario) -> dict[str, Any]:

@@ -125,7 +125,7 @@ def edition_from_filename(path: Path) -> date | None:
 
 def slugify(text: str) -> str:
     """ASCII slug used as a stable key for names without an identifier in their source."""
-    folded = unicodedata.normalize("NFKD", text.replace("’", "'").replace("'", ""))
+    folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("'", ""))
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").casefold()
     slug = _SLUG_RE.sub("-", ascii_text).strip("-")
     if slug:

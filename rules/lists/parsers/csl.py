@@ -330,7 +330,10 @@ def parse_csl_csv(path: Path) -> ParseResult:
                     row = row + [""] * (width - len(row))
                 else:
                     raise ListFormatError(
-                        path, start, None, f"expected {width} columns, found {len(row)}"
+                        path,
+                        start,
+                        header[len(row)] if len(row) < width else f"column {width + 1}",
+                        f"expected {width} columns, found {len(row)}",
                     )
             record: dict[str, Any] = dict(zip(header, row, strict=True))
             if has_bad_bytes:

@@ -93,7 +93,10 @@ def _read_rows(
             continue
         if len(row) != len(columns):
             raise ListFormatError(
-                path, start, None, f"expected {len(columns)} columns, found {len(row)}"
+                path,
+                start,
+                columns[len(row)] if len(row) < len(columns) else f"column {len(columns) + 1}",
+                f"expected {len(columns)} columns, found {len(row)}",
             )
         record = dict(zip(columns, row, strict=True))
         for column, value in record.items():

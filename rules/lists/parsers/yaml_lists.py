@@ -123,7 +123,12 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
             )
         if key in data:
             raise ListFormatError(loader.name, key_node.start_mark.line + 1, key, "duplicate key")
-        data[key] = loader.construct_object(value_node, deep=True)
+        try:
+            data[key] = loader.construct_object(value_node, deep=True)
+        except ValueError as exc:  # e.g. a timestamp such as 2020-13-01
+            raise ListFormatError(
+                loader.name, value_node.start_mark.line + 1, key, f"invalid value: {exc}"
+            ) from exc
         data.key_lines[key] = value_node.start_mark.line + 1
     return data
 
@@ -157,8 +162,8 @@ def _load(path: Path) -> _Map:
         doc = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ListFormatError(path, line, None, f"YAML syntax error: {exc.problem}") from exc
+        mark_line = mark.line + 1 if mark else None
+        raise ListFormatError(path, mark_line, None, f"YAML syntax error: {exc.problem}") from exc
     except yaml.YAMLError as exc:
         raise ListFormatError(path, None, None, f"YAML error: {exc}") from exc
     finally:
@@ -372,9 +377,18 @@ def _assign_ids(path: Path, drafts: Sequence[tuple[int, str | None, dict[str, An
     for slug, indexes in by_slug.items():
         ordered = sorted(indexes, key=lambda i: (drafts[i][2]["listed_on"] or date.min, i))
         ids[ordered[0]] = slug
+        first_line = drafts[ordered[0]][0]
         for i in ordered[1:]:
             listed = drafts[i][2]["listed_on"]
-            ids[i] = f"{slug}--{listed.isoformat()}" if listed else f"{slug}--{i}"
+            if listed is None:
+                raise ListFormatError(
+                    path,
+                    drafts[i][0],
+                    "name",
+                    f"duplicate entry (same name as line {first_line}); give it an id or a "
+                    "listed_on date",
+                )
+            ids[i] = f"{slug}--{listed.isoformat()}"
     seen: dict[str, int] = {}
     out: list[str] = []
     for (line, _, _), ext_id in zip(drafts, ids, strict=True):

@@ -1,0 +1,209 @@
+"""The re-check pipeline, run in-process (eager): scope, idempotency, supersede, review state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from compliance.models import Finding, RecheckChunk, RecheckRun
+from compliance.services.recheck import (
+    projects_for_rules,
+    recheck_chunk_execute,
+    recheck_request,
+    recheck_watchdog,
+)
+from rules.models import PackParameter
+from rules.services.rulepacks import pack_parameter_set
+from tests.compliance.conftest import TODAY
+from tests.factories import OrganisationFactory, ProjectFactory, RoleFactory, TieFactory
+
+
+def _findings() -> list[tuple[Any, ...]]:
+    return sorted(
+        Finding.objects.values_list(
+            "scenario__code",
+            "rule__key",
+            "project_id",
+            "subject",
+            "severity",
+            "status",
+            "review_status",
+            "explanation",
+        )
+    )
+
+
+class Driver:
+    """Creates runs as the triggers do, but keeps chunk ids to run them by hand."""
+
+    def __init__(self, capture: Any) -> None:
+        self.capture = capture
+        self.sent: list[int] = []
+
+    def request(self, **kwargs: Any) -> RecheckRun:
+        with self.capture(execute=True):
+            return recheck_request(**kwargs)
+
+
+@pytest.fixture
+def driver(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> Iterator[Driver]:
+    d = Driver(django_capture_on_commit_callbacks)
+    monkeypatch.setattr("compliance.services.recheck._enqueue_chunks", d.sent.extend)
+    yield d
+
+
+@pytest.mark.django_db
+def test_a_chunk_executed_twice_gives_identical_findings_and_counts(
+    portfolio: dict[str, Any], driver: Driver
+) -> None:
+    run = driver.request(trigger="test", scope_key="all", today=TODAY, chunk_size=1)
+    assert run.chunks_total == 2 and len(driver.sent) == 2
+    for chunk_id in driver.sent:
+        recheck_chunk_execute(chunk_id=chunk_id)
+    run.refresh_from_db()
+    first_findings, first_counts = _findings(), (run.findings_new, run.findings_resolved)
+    chunk_counts = list(RecheckChunk.objects.filter(run=run).values_list("counts", flat=True))
+
+    for chunk_id in driver.sent:  # the broker redelivers both messages
+        assert recheck_chunk_execute(chunk_id=chunk_id) == "done"
+
+    run.refresh_from_db()
+    assert _findings() == first_findings
+    assert (run.findings_new, run.findings_resolved) == first_counts
+    assert (
+        list(RecheckChunk.objects.filter(run=run).values_list("counts", flat=True)) == chunk_counts
+    )
+    assert run.status == "done" and run.chunks_done == 2 and run.projects_checked == 2
+    assert run.findings_new == len(first_findings) > 0
+
+
+@pytest.mark.django_db
+def test_a_newer_run_for_the_same_scope_supersedes_and_stops_the_older(
+    portfolio: dict[str, Any], driver: Driver
+) -> None:
+    old = driver.request(trigger="first", scope_key="rules:R07", today=TODAY, chunk_size=1)
+    old_chunks = list(driver.sent)
+    new = driver.request(trigger="second", scope_key="rules:R07", today=TODAY, chunk_size=1)
+    old.refresh_from_db()
+    assert old.status == "superseded"
+    for chunk_id in old_chunks:
+        assert recheck_chunk_execute(chunk_id=chunk_id) == "skipped"
+    assert set(RecheckChunk.objects.filter(run=old).values_list("status", flat=True)) == {"skipped"}
+    assert not Finding.objects.filter(run=old).exists()
+    for chunk_id in driver.sent[len(old_chunks) :]:
+        recheck_chunk_execute(chunk_id=chunk_id)
+    new.refresh_from_db()
+    old.refresh_from_db()
+    assert (old.status, new.status) == ("superseded", "done")
+    other = driver.request(trigger="other scope", scope_key="project:1", today=TODAY)
+    new.refresh_from_db()
+    assert new.status == "done" and other.status == "running"
+
+
+@pytest.mark.django_db
+def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
+    portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = driver.request(trigger="test", scope_key="all", today=TODAY, chunk_size=1)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("compliance.services.recheck.evaluate_chunk", broken)
+    recheck_chunk_execute(chunk_id=driver.sent[0])
+    run.refresh_from_db()
+    assert run.status == "running"  # one chunk left
+    recheck_chunk_execute(chunk_id=driver.sent[1])
+    run.refresh_from_db()
+    assert run.status == "failed" and run.finished_at is not None
+    assert run.errors == 2
+    assert "database went away" in run.error_log[0]["traceback"]
+    assert set(run.chunks.values_list("status", flat=True)) == {"failed"}
+
+
+@pytest.mark.django_db
+def test_watchdog_fails_a_run_with_no_progress(portfolio: dict[str, Any], driver: Driver) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run = driver.request(trigger="test", scope_key="all", today=TODAY)
+    assert recheck_watchdog(now=timezone.now()) == 0
+    assert recheck_watchdog(now=timezone.now() + timedelta(hours=3)) == 1
+    run.refresh_from_db()
+    assert run.status == "failed"
+
+
+@pytest.mark.django_db
+def test_rule_scope_is_computed_with_a_query(portfolio: dict[str, Any]) -> None:
+    nsf_only = ProjectFactory.create(sponsor="NSF", award_number="2399999")
+    RoleFactory.create(project=nsf_only)
+    ids, scenarios = projects_for_rules(rule_keys=["R07"])
+    assert ids == [portfolio["dod"].pk]  # DOD only, and only projects with a listed tie
+    assert set(scenarios) == {"current", "current_safe", "current_s4525", "current_s2755"}
+    ids, scenarios = projects_for_rules(rule_keys=["R26"])
+    assert scenarios == ["current_safe"]
+    assert portfolio["climate"].pk not in ids and nsf_only.pk not in ids
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishing_a_parameter_change_rechecks_only_its_scope(
+    portfolio: dict[str, Any], eager_celery: None
+) -> None:
+    nsfc = OrganisationFactory.create(
+        name="National Natural Science Foundation of China", country="CN"
+    )
+    TieFactory.create(
+        person=portfolio["co_pi"],
+        organisation=nsfc,
+        kind="funding",
+        start_date=date(2025, 1, 1),
+        end_date=None,
+    )
+    recheck_request(trigger="baseline", scope_key="all", today=TODAY)
+    untouched = list(Finding.objects.exclude(project=portfolio["dod"]).values().order_by("pk"))
+    assert untouched  # the climate project's R09 finding, outside R07's scope
+    [r07] = Finding.objects.filter(rule__key="R07", scenario__code="current")
+    assert r07.status == "open"
+
+    pack_parameter_set(parameter=PackParameter.objects.get(name="r07_lookback_years"), value=3)
+
+    run = RecheckRun.objects.order_by("-pk").first()
+    assert run is not None and run.trigger.startswith("rules changed")
+    assert run.projects_planned == 1 and run.status == "done"
+    r07.refresh_from_db()
+    assert r07.status == "resolved" and r07.resolved_by_run == run
+    assert (
+        list(Finding.objects.exclude(project=portfolio["dod"]).values().order_by("pk")) == untouched
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reviewers_decision_survives_a_recheck_that_rederives_the_finding(
+    portfolio: dict[str, Any], eager_celery: None
+) -> None:
+    recheck_request(trigger="baseline", scope_key="all", today=TODAY)
+    finding = Finding.objects.get(rule__key="R07", scenario__code="current")
+    finding.review_status = Finding.Review.FALSE_POSITIVE
+    finding.save()
+    recheck_request(trigger="again", scope_key="all", today=TODAY)
+    finding.refresh_from_db()
+    assert finding.review_status == "false_positive" and finding.status == "open"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changing_a_tie_rechecks_that_persons_projects(
+    portfolio: dict[str, Any], eager_celery: None
+) -> None:
+    recheck_request(trigger="baseline", scope_key="all", today=TODAY)
+    visiting = portfolio["visiting"]
+    visiting.project = portfolio["dod"]
+    visiting.save()
+    run = RecheckRun.objects.order_by("-pk").first()
+    assert run is not None and run.scope_key == f"person:{visiting.person_id}"
+    assert Finding.objects.filter(rule__key="R05", project=portfolio["dod"], status="open").exists()
