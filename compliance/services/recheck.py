@@ -14,7 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
@@ -97,9 +97,7 @@ def recheck_chunk_execute(*, chunk_id: int) -> str:
     """
     try:
         with transaction.atomic():
-            chunk = (
-                RecheckChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
-            )
+            chunk = RecheckChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
             run = chunk.run
             if chunk.status == RecheckChunk.Status.QUEUED:
                 chunk.attempts += 1

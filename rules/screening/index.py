@@ -4,38 +4,58 @@ How a query is screened (:meth:`ScreeningIndex.screen`):
 
 1. :func:`~rules.screening.normalize.affiliation_candidates` splits it into organisation
    candidates ("School of Astronautics, Beihang Univ., Beijing 100191, China" ->
-   "Beihang Univ", "School of Astronautics", both combined, ...).
-2. Each candidate is looked up exactly (normalised text) among every name and alias.
-3. Blocking: an inverted index maps each normalised token to the names containing it. A
-   match must account for every *distinctive* query token (see below), so the candidates are
-   the names holding the rarest distinctive token, or a token one typo away from it (a
-   SymSpell-style deletion index), or its joined/split form ("Jiao Tong"/"Jiaotong"). A
-   distinctive token found nowhere means no name can match.
-4. Scoring (the same :meth:`ScreeningIndex._score` as the naive baseline): a rapidfuzz
-   ``token_sort_ratio`` pre-filter, then a token alignment (exact, joined/split, or one OSA
-   edit -- two for long words) with guards: an unmatched distinctive token on either side
-   ("Aeronautics", "Polytechnical", "Beijing" vs "China") kills the match, so a substring is
-   never a match; a different organisation noun (Institute vs University) kills it; places
-   and known names never count as typos of each other (Hunan/Henan, Nanjing/Nanning).
-   Legal forms (Co., Ltd.) and "National"/"Research"/"PLA" only lower the score.
+   "School of Astronautics", "Beihang Univ", both combined, ...).
+2. Each candidate is looked up exactly (normalised text) among every name and alias, and
+   the forms derived from them (a primary name without its parenthesised short name, the
+   short name itself when it abbreviates the name, "a.k.a." parts).
+3. Blocking: an inverted index maps each normalised word to the names holding it. A match
+   must account for every *distinctive* query word, so the candidates are the names holding
+   the rarest distinctive word or one of its forms: a word one typo away (SymSpell-style
+   deletion index), its joined/split form ("Jiao Tong"/"Jiaotong"), or a reading of an
+   ambiguous abbreviation ("Tech" -> Technology/Technical). A distinctive word found
+   nowhere means no name can match.
+4. Scoring, shared by :meth:`ScreeningIndex.screen` and the naive baseline
+   :meth:`ScreeningIndex.screen_naive`: a rapidfuzz ``token_sort_ratio`` pre-filter, quick
+   set guards, then a word alignment with rapidfuzz OSA edit distance for typos.
 
-Score calibration (all scores in [0, 1]):
+Guards (any of them means "not the same organisation", score 0):
 
-* 1.00 exact primary name; 0.99 primary name without its parenthesised short name;
-  0.97 exact alias; 0.96 derived alias variant.
-* Fuzzy matches start at 1.0 and lose 0.02 + 0.6 x (1 - similarity) x (token's share of the
-  name's weight) per typo, 0.02 per joined/split word, 0.02 per legal-form word (at most
-  0.06), 0.06 per "National"/"Research"/"PLA"/"State", 0.10 per missing organisation noun,
-  0.06 for a word-order change and 0.15 when a name's "... of China" moves; capped at 0.96.
-* Names with no proper noun ("Institute of Technical Physics") are capped at 0.90, one- to
-  three-letter abbreviations at 0.86 and four- or five-letter ones at 0.92; they gain 0.04
-  when the query names a place in the entry's country.
-* Any match loses 0.15 when the query names places only in other countries than the
-  entry's ("Northwestern Polytechnic University, Fremont, CA, USA").
+* an unmatched distinctive word on either side ("Aeronautics", "Polytechnical", "Beijing"
+  vs "of China"): a substring is never a match, in either direction;
+* two different organisation nouns (Institute/University, State/Federal, University vs a
+  company's Corporation/Group);
+* typos only for words of six letters or more, one edit (two for words of eleven letters
+  or more with the same first four); never between two places or known names
+  (Hunan/Henan, Nanjing/Nanning, Northwestern/Northeastern), and a word that listed names
+  use is taken as written unless it is rare and the other word ten times commoner;
+  Chinese characters are never fuzzy;
+* a name with no proper noun ("Army Medical University") may lose only legal-form words.
 
-With the default thresholds (accept 0.88, review 0.70): an exact name, an alias, a typo or
-a legal-form difference is accepted; a bare three-letter abbreviation, a moved "of China",
-two or more typos in a short name, or a place conflict goes to review.
+Score calibration (all scores in [0, 1]; the benchmark prints the share of correct matches
+per score band):
+
+* 1.00 exact primary name; 0.99 a form derived from it; 0.97 exact alias; 0.96 a form
+  derived from an alias.
+* Fuzzy matches start at 1.0 and lose: 0.02 + 0.6 x (1 - similarity) x (the word's share of
+  the name's IDF weight) per typo; 0.02 per joined/split word or abbreviation reading;
+  0.02 per legal-form word (at most 0.06); 0.06 per "National"/"Research"/"PLA"/"State"/
+  "Program"; 0.10 per missing organisation noun (University, Group, ...); 0.06 for another
+  word order, 0.15 when a name's trailing "of China" moves, 0.14 when a word crosses an
+  organisation noun other than University ("Beijing Institute of Genomics" vs "Beijing
+  Genomics Institute"); 0.08 for a company's leading city left out ("Hikvision Digital
+  Technology"); 0.12 more when only a short acronym is in common ("SMIC" vs "SMIC
+  Holdings"). Fuzzy scores are capped at 0.96.
+* Names with no proper noun are capped at 0.90, one- to three-letter abbreviations at 0.86
+  and four- or five-letter ones at 0.92; these gain 0.04 when the query names a place in
+  the entry's country ("HIT, Harbin").
+* Any match loses 0.15 when the query names places, none of them in the entry's country
+  ("Northwestern Polytechnic University, Fremont, CA, USA"), unless the entry is registered
+  offshore (KY, VG, ...).
+
+With the default thresholds (accept 0.88, review 0.70): exact names, aliases, Chinese names,
+former names, abbreviations of four letters or more, one typo, word-order and legal-form
+differences are accepted; a bare two- or three-letter abbreviation, a moved "of China", a
+word moved across "Institute", two typos in a short name or a place conflict go to review.
 """
 
 from __future__ import annotations

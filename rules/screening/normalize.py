@@ -2,9 +2,11 @@
 
 ``normalize`` folds a name to a canonical, space-separated form: Unicode NFKC, traditional to
 simplified Chinese for common characters, casefold, accents and apostrophes removed, ``&``
-and ``S&T`` spelled out, punctuation to spaces, abbreviations expanded (Univ., Inst., Tech.,
-Sci., Natl., Acad., Dept., Lab., ...), postal codes dropped, and trailing comma-separated
-place segments (", Beijing 100191, China") dropped.
+and ``S&T`` spelled out, stand-alone ``CAS``/``RAS`` spelled out, punctuation to spaces,
+abbreviations expanded (Univ., Inst., Technol., Sci., Natl., Acad., Dept., Lab., Engn., Mil.,
+...; ambiguous ones such as "Tech." or "Elect." are kept and matched to any of their
+readings), postal codes dropped, and trailing comma-separated place segments
+(", Beijing 100191, China") dropped.
 
 ``split_affiliation`` turns a CV/paper affiliation into organisation candidates; see its
 docstring for the order.
@@ -52,14 +54,13 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CJK_ORG_SUFFIX_RE = re.compile(
     r"(大学|学院|研究院|研究所|科学院|研究中心|中心|实验室|重点实验室|公司|集团|大學|學院)"
 )
-_ORDINAL_RE = re.compile(r"^\d+(?:st|nd|rd|th)?$")
 _ADDRESS_WORDS = wordset(
     """
     road rd street st avenue ave lane boulevard blvd building bldg floor room box po no
     """
 )
-UNIVERSITY = "university"
-OF = "of"
+_UNIVERSITY = "university"
+_OF = "of"
 _NAME_HEADS = frozenset({"university", "institute", "academy", "college", "school", "polytechnic"})
 #: Words that follow "University (of)" in names: after "Univ" they continue the name.
 _FIELD_WORDS = wordset(
@@ -289,7 +290,7 @@ def _subunit_split(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
             continue
         nxt = tokens[i + 1]
         if (
-            token == UNIVERSITY
+            token == _UNIVERSITY
             and nxt not in STOPWORDS
             and nxt not in _FIELD_WORDS
             and nxt not in AMBIGUOUS
@@ -320,7 +321,7 @@ def _subunit_split(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
         ):
             return [tokens[:i], tokens[i:]]
     for i, token in enumerate(tokens):
-        if token != OF or i == 0:
+        if token != _OF or i == 0:
             continue
         left, right = tokens[:i], tokens[i + 1 :]
         while right and right[0] in STOPWORDS:

@@ -9,11 +9,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from projects.errors import ApplicationError
-from rules.lists.parsers import ListFormatError, ParsedEntry, parse_list
+from rules.lists.parsers import (
+    ListFormatError,
+    ParsedEntry,
+    apply_alias_table,
+    load_alias_table,
+    parse_list,
+)
 from rules.models import ListEntry, ListVersion, ReferenceList
+
+ALIAS_TABLE = Path(settings.BASE_DIR) / "seeds" / "lists" / "aliases.yaml"
 
 
 @dataclass
@@ -108,6 +117,11 @@ def list_import(
         raise ApplicationError(str(exc), extra={"line": exc.line, "field": exc.field}) from exc
     except ValueError as exc:
         raise ApplicationError(str(exc)) from exc
+    if fmt in ("csl-csv", "csl-json") and ALIAS_TABLE.is_file():
+        # Our curated aliases (Chinese names, former names) also apply to CSL entries.
+        parsed.entries = apply_alias_table(
+            parsed.entries, load_alias_table(ALIAS_TABLE), strict_lists=()
+        )
     checksum = source_checksum(path)
     report = ListImportReport(format=fmt, source=path.name, checksum=checksum)
     by_list: dict[str, list[ParsedEntry]] = {}
