@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance import selectors
-from compliance.models import Finding
+from compliance.models import Finding, RecheckChunk, RecheckRun
 from compliance.services.whatif import scenario_whatif
 from projects.access import can_review, sees_whole_portfolio
 from projects.apis import VisibleQuerysetMixin
@@ -127,3 +127,61 @@ class ScenarioWhatIfApi(APIView):
             today=data.validated_data["date"],
         )
         return Response(result)
+
+
+class RecheckChunkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RecheckChunk
+        fields = ["index", "status", "counts", "attempts", "error", "finished_at"]
+
+
+class RecheckRunSerializer(serializers.ModelSerializer):
+    progress = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = RecheckRun
+        fields = [
+            "id",
+            "trigger",
+            "scope",
+            "scope_key",
+            "scenarios",
+            "status",
+            "evaluation_date",
+            "projects_planned",
+            "projects_checked",
+            "findings_new",
+            "findings_unchanged",
+            "findings_changed",
+            "findings_resolved",
+            "errors",
+            "chunks_total",
+            "chunks_done",
+            "progress",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class RecheckRunDetailSerializer(RecheckRunSerializer):
+    chunks = RecheckChunkSerializer(many=True, read_only=True)
+
+    class Meta(RecheckRunSerializer.Meta):
+        fields = [*RecheckRunSerializer.Meta.fields, "error_log", "chunks"]
+
+
+class CanSeeRuns(permissions.BasePermission):
+    """Runs span the whole portfolio: research office, auditors and admins."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return sees_whole_portfolio(request.user)
+
+
+class RecheckRunViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [permissions.IsAuthenticated, CanSeeRuns]
+    queryset = RecheckRun.objects.all()
+    filterset_fields = ["status", "scope_key"]
+
+    def get_serializer_class(self) -> type[serializers.ModelSerializer]:
+        return RecheckRunDetailSerializer if self.action == "retrieve" else RecheckRunSerializer

@@ -23,6 +23,7 @@ router.register("rule-packs", rules_pack_apis.RulePackViewSet, basename="rule-pa
 router.register("rule-versions", rules_pack_apis.RuleVersionViewSet, basename="rule-version")
 router.register("scenarios", rules_pack_apis.ScenarioViewSet, basename="scenario")
 router.register("findings", compliance_apis.FindingViewSet, basename="finding")
+router.register("rechecks", compliance_apis.RecheckRunViewSet, basename="recheck")
 router.register(
     "organisation-matches", rules_apis.OrganisationMatchViewSet, basename="organisation-match"
 )

@@ -12,6 +12,7 @@ from django.core.management import call_command
 from compliance.models import Finding
 from compliance.services import evaluation
 from compliance.services.evaluation import portfolio_evaluate
+from projects.models import Project
 from rules.models import Scenario
 from tests.compliance.conftest import TODAY
 from tests.factories import OrganisationFactory, TieFactory
@@ -185,3 +186,19 @@ def test_evaluate_one_project_by_award_number(portfolio: dict[str, Any]) -> None
     )
     assert "Current obligations: 1 projects" in out.getvalue()
     assert not Finding.objects.exclude(project=portfolio["dod"]).exists()
+
+
+@pytest.mark.django_db
+def test_facts_are_built_with_a_constant_number_of_queries(
+    rules_loaded: None, django_assert_num_queries: Any
+) -> None:
+    from rules.facts import project_facts_build
+
+    call_command("load_demo", "--projects", "60", stdout=io.StringIO())
+    ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
+    with django_assert_num_queries(5):
+        few = project_facts_build(ids[:3])
+    with django_assert_num_queries(5):
+        many = project_facts_build(ids)
+    assert len(few) == 3 and len(many) == 60
+    assert sum(len(f.ties) for f in many) > sum(len(f.ties) for f in few)

@@ -207,3 +207,29 @@ def test_changing_a_tie_rechecks_that_persons_projects(
     run = RecheckRun.objects.order_by("-pk").first()
     assert run is not None and run.scope_key == f"person:{visiting.person_id}"
     assert Finding.objects.filter(rule__key="R05", project=portfolio["dod"], status="open").exists()
+
+
+@pytest.mark.django_db
+def test_runs_are_visible_over_the_api_with_progress(
+    portfolio: dict[str, Any],
+    driver: Driver,
+    reviewer: Any,
+    auditor: Any,
+    pi: Any,
+    outsider: Any,
+    api_client_for: Any,
+) -> None:
+    run = driver.request(trigger="api", scope_key="all", today=TODAY, chunk_size=1)
+    recheck_chunk_execute(chunk_id=driver.sent[0])
+    for user in (reviewer, auditor):
+        rows = api_client_for(user).get("/api/v1/rechecks/").json()["results"]
+        assert [(r["id"], r["chunks_done"], r["chunks_total"], r["progress"]) for r in rows] == [
+            (run.pk, 1, 2, 0.5)
+        ]
+        detail = api_client_for(user).get(f"/api/v1/rechecks/{run.pk}/").json()
+        assert [c["status"] for c in detail["chunks"]] == ["done", "queued"]
+    for user in (pi, outsider):
+        assert api_client_for(user).get("/api/v1/rechecks/").status_code == 403
+        assert api_client_for(user).get(f"/api/v1/rechecks/{run.pk}/").status_code == 403
+    assert api_client_for(auditor).post("/api/v1/rechecks/", {}).status_code == 405
+    assert api_client_for(None).get("/api/v1/rechecks/").status_code in (401, 403)
