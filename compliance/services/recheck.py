@@ -18,9 +18,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.evaluation import EvaluationCounts, evaluate_chunk
+from compliance.services.evaluation import EvaluationCounts, findings_upsert
 from projects.models import Project, Role, Tie
+from rules.engine import evaluate_scenarios
 from rules.engine.analysis import required_lists
+from rules.facts import project_facts_build
 from rules.models import OrganisationMatch, Rule, RuleVersion, Scenario
 from rules.services.rulepacks import pack_params, scenario_compile
 
@@ -125,10 +127,21 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
     counts = EvaluationCounts()
     rule_ids = dict(Rule.objects.values_list("key", "pk"))
     today = run.evaluation_date or timezone.localdate()
-    for scenario in Scenario.objects.filter(code__in=run.scenarios):
-        compiled, versions = scenario_compile(scenario=scenario)
+    scenarios = list(Scenario.objects.filter(code__in=run.scenarios))
+    compiled = [scenario_compile(scenario=s) for s in scenarios]
+    facts = project_facts_build(chunk.project_ids)  # once for every scenario
+    per_scenario = evaluate_scenarios([c for c, _v in compiled], facts, today)
+    project_ids = [f.project["id"] for f in facts]
+    for scenario, (_c, versions), results in zip(scenarios, compiled, per_scenario, strict=True):
         counts.add(
-            evaluate_chunk(scenario, compiled, versions, chunk.project_ids, today, run, rule_ids)
+            findings_upsert(
+                scenario=scenario,
+                project_ids=project_ids,
+                results=results,
+                versions=versions,
+                run=run,
+                rule_ids=rule_ids,
+            )
         )
     chunk.counts = counts.as_dict()
 

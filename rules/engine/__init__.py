@@ -10,6 +10,7 @@ from rules.engine.evaluate import (
     compile_scenario,
     evaluate,
     evaluate_project,
+    evaluate_scenarios,
 )
 from rules.engine.types import DOMAINS, FACTS, SEVERITIES, SUBJECTS
 
@@ -31,4 +32,5 @@ __all__ = [
     "compile_scenario",
     "evaluate",
     "evaluate_project",
+    "evaluate_scenarios",
 ]

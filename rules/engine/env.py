@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -33,7 +33,7 @@ class Env:
 
     __slots__ = ("current_tie", "facts", "ns", "today", "trace", "values")
 
-    def __init__(self, facts: ProjectFacts, today: date, params: dict[str, Any]) -> None:
+    def __init__(self, facts: ProjectFacts, today: date, params: Mapping[str, Any]) -> None:
         self.facts = facts
         self.today = today
         self.ns: dict[str, Any] = {"project": facts.project, "field": facts.field}

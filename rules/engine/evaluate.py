@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -334,29 +334,36 @@ def _error_result(rule: CompiledRule, facts: ProjectFacts, exc: Exception) -> Fi
     )
 
 
-def evaluate_project(
-    scenario: CompiledScenario, facts: ProjectFacts, today: date
+def _rule_results(
+    rule: CompiledRule, facts: ProjectFacts, today: date, params: Mapping[str, Any]
 ) -> list[FindingResult]:
+    """The findings of one rule on one project (before modifiers); an exception is an ERROR."""
     results: list[FindingResult] = []
-    params = scenario.params
-    for rule in scenario.rules:
-        if not rule.applies(facts.project):
-            continue
-        try:
-            base = Env(facts, today, params)
-            for binding in _subjects(rule, base):
-                env = Env(facts, today, params)
-                if binding is not None:
-                    env.bind(binding)
-                if rule.predicate(env):
-                    results.append(_finding(rule, env, facts, params))
-        except Exception as exc:  # one failing rule must not stop the others
-            results = [r for r in results if r.rule_key != rule.key]
-            results.append(_error_result(rule, facts, exc))
+    if not rule.applies(facts.project):
+        return results
+    try:
+        base = Env(facts, today, params)
+        for binding in _subjects(rule, base):
+            env = Env(facts, today, params)
+            if binding is not None:
+                env.bind(binding)
+            if rule.predicate(env):
+                results.append(_finding(rule, env, facts, params))
+    except Exception as exc:  # one failing rule must not stop the others
+        return [_error_result(rule, facts, exc)]
+    return results
+
+
+def _apply_modifiers(
+    scenario: CompiledScenario,
+    facts: ProjectFacts,
+    today: date,
+    results: list[FindingResult],
+) -> list[FindingResult]:
     for modifier in scenario.modifiers:
         if not modifier.applies(facts.project):
             continue
-        env = Env(facts, today, params)
+        env = Env(facts, today, scenario.params)
         try:
             if not modifier.predicate(env):
                 continue
@@ -379,10 +386,42 @@ def evaluate_project(
     return results
 
 
+def evaluate_project(
+    scenario: CompiledScenario, facts: ProjectFacts, today: date
+) -> list[FindingResult]:
+    results: list[FindingResult] = []
+    for rule in scenario.rules:
+        results.extend(_rule_results(rule, facts, today, scenario.params))
+    return _apply_modifiers(scenario, facts, today, results)
+
+
 def evaluate(
     scenario: CompiledScenario, projects: Iterable[ProjectFacts], today: date
 ) -> list[FindingResult]:
     out: list[FindingResult] = []
     for facts in projects:
         out.extend(evaluate_project(scenario, facts, today))
+    return out
+
+
+def evaluate_scenarios(
+    scenarios: Sequence[CompiledScenario], projects: Iterable[ProjectFacts], today: date
+) -> list[list[FindingResult]]:
+    """Evaluate several scenarios over the same facts, once per distinct rule version.
+
+    Scenarios share packs ("Current obligations" is in every one), and a rule version reads
+    only its own pack's parameters, so its findings on a project are the same in every
+    scenario; each scenario gets its own copies, then its own modifiers.
+    """
+    out: list[list[FindingResult]] = [[] for _ in scenarios]
+    for facts in projects:
+        memo: dict[tuple[str, str], list[FindingResult]] = {}
+        for i, scenario in enumerate(scenarios):
+            results: list[FindingResult] = []
+            for rule in scenario.rules:
+                key = (rule.key, rule.version)
+                if key not in memo:
+                    memo[key] = _rule_results(rule, facts, today, scenario.params)
+                results.extend(replace(r, trace=list(r.trace)) for r in memo[key])
+            out[i].extend(_apply_modifiers(scenario, facts, today, results))
     return out

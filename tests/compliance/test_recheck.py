@@ -114,7 +114,7 @@ def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("compliance.services.recheck.evaluate_chunk", broken)
+    monkeypatch.setattr("compliance.services.recheck.project_facts_build", broken)
     recheck_chunk_execute(chunk_id=driver.sent[0])
     run.refresh_from_db()
     assert run.status == "running"  # one chunk left

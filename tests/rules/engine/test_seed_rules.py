@@ -371,3 +371,29 @@ def test_people_without_a_key_role_are_not_covered() -> None:
         people=[(person(), role("pi")), (helper, role("other"))],
     )
     assert _hits(project, "R07") == []
+
+
+def test_evaluating_scenarios_together_equals_evaluating_them_apart() -> None:
+    from rules.engine import evaluate, evaluate_scenarios
+
+    current = _scenario("current", "fields")
+    safe = _scenario("current", "fields", "safe_research_act")
+    projects = [
+        facts([tie(kind="coauthorship", matches=[match()])], tags=frozenset({"quantum"})),
+        facts(
+            [
+                tie(
+                    kind="talent_programme",
+                    matches=[TALENT],
+                    start=date(2019, 1, 1),
+                    end=date(2022, 12, 31),
+                )
+            ],
+            tags=frozenset({"hypersonics"}),
+        ),
+        facts([tie(kind="funding", org_name="NSFC", **ONGOING)], sponsor="NSF"),
+    ]
+    together = evaluate_scenarios([current, safe], projects, TODAY)
+    apart = [evaluate(current, projects, TODAY), evaluate(safe, projects, TODAY)]
+    assert together == apart
+    assert len(together[1]) > len(together[0])
