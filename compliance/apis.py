@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from compliance import selectors
 from compliance.models import Finding, RecheckChunk, RecheckRun
+from compliance.services.decisions import DECISIONS, finding_decide
 from compliance.services.whatif import scenario_whatif
 from projects.access import can_review, sees_whole_portfolio
 from projects.apis import VisibleQuerysetMixin
@@ -83,6 +84,29 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
     queryset = Finding.objects.none()
+
+    class DecideSerializer(serializers.Serializer):
+        decision = serializers.ChoiceField(choices=sorted(DECISIONS))
+        reason = serializers.CharField(max_length=4000)
+        mitigation_plan = serializers.CharField(max_length=8000, required=False, default="")
+        due_date = serializers.DateField(required=False, allow_null=True, default=None)
+        waiver_reference = serializers.CharField(max_length=200, required=False, default="")
+
+    @extend_schema(request=DecideSerializer, responses={200: FindingSerializer})
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, pk: str | None = None) -> Response:
+        """Reviewers decide: false positive, mitigation required, escalate, accept with waiver."""
+        finding = self.get_object()  # outsiders get 404
+        if not can_review(request.user):
+            return Response(
+                {"detail": "Only research-office reviewers and admins may decide findings."},
+                status=403,
+            )
+        data = self.DecideSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding_decide(finding=finding, user=request.user, **data.validated_data)
+        finding.refresh_from_db()
+        return Response(FindingSerializer(finding).data)
 
     @extend_schema(responses={200: dict})
     @action(detail=False, methods=["get"])

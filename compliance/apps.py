@@ -8,5 +8,7 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance import receivers
+        from compliance.audit import receivers as audit_receivers
 
         receivers.connect()
+        audit_receivers.connect()

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_countries",
+    "simple_history",
     "projects",
     "rules",
     "compliance",
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "compliance.audit.context.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

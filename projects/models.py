@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from projects.validators import validate_orcid
 from projects.vocabulary import (
@@ -44,6 +45,7 @@ class Organisation(TimeStamped):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
     ror_id = models.CharField("ROR id", max_length=64, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -73,6 +75,7 @@ class Person(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="person",
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -107,6 +110,7 @@ class Project(TimeStamped):
     department = models.CharField(max_length=200, blank=True, db_index=True)
     fundamental_research = models.BooleanField(default=True)
     people = models.ManyToManyField(Person, through="Role", related_name="projects")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sponsor", "award_number"]
@@ -138,6 +142,7 @@ class Role(TimeStamped):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=16, choices=RoleKind.choices)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["project", "role", "person"]
@@ -175,6 +180,7 @@ class Tie(TimeStamped):
         default=list, blank=True, help_text="Documents the tie was disclosed in."
     )
     notes = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["person", "-start_date"]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
+from projects.auditing import BulkChange, record, snapshot
 from projects.models import Project
 from rules.engine import CompiledScenario, FindingResult, evaluate
 from rules.facts import project_facts_build
@@ -63,6 +64,7 @@ def findings_upsert(
     produced: set[tuple[int, int, str]] = set()
     new: list[Finding] = []
     changed: list[Finding] = []
+    before: dict[int, dict[str, Any]] = {}
     confirmed: list[int] = []
     for r in results:
         rule_id = rule_ids[r.rule_key]
@@ -101,6 +103,7 @@ def findings_upsert(
         reopened = finding.status == Finding.Status.RESOLVED
         differs = any(getattr(finding, k) != v for k, v in values.items())
         if reopened or differs:
+            before[finding.pk] = snapshot(finding)
             for k, v in values.items():
                 setattr(finding, k, v)
             finding.status = Finding.Status.OPEN
@@ -120,6 +123,7 @@ def findings_upsert(
         f for k, f in existing.items() if k not in produced and f.status == Finding.Status.OPEN
     ]
     for f in resolved:
+        before[f.pk] = snapshot(f)
         f.status = Finding.Status.RESOLVED
         f.resolved_at = now
         f.resolved_by_run = run
@@ -152,6 +156,7 @@ def findings_upsert(
         )
         if confirmed:
             Finding.objects.filter(pk__in=confirmed).update(last_confirmed=now)
+        _history_and_audit(scenario, new, changed, resolved, before, now)
     return counts
 
 
@@ -196,4 +201,40 @@ def evaluate_chunk(
         versions=versions,
         run=run,
         rule_ids=rule_ids,
+    )
+
+
+def _history_and_audit(
+    scenario: Scenario,
+    new: list[Finding],
+    changed: list[Finding],
+    resolved: list[Finding],
+    before: dict[int, dict[str, Any]],
+    now: Any,
+) -> None:
+    """Model history (for as-of reports) and audit events for every finding status change.
+
+    New rows were inserted with ON CONFLICT DO NOTHING, so their ids are read back.
+    """
+    if new:
+        keys = {(f.rule_id, f.project_id, f.subject) for f in new}
+        created = [
+            f
+            for f in Finding.objects.filter(
+                scenario=scenario,
+                project_id__in={f.project_id for f in new},
+                first_seen__gte=now,
+            )
+            if (f.rule_id, f.project_id, f.subject) in keys
+        ]
+    else:
+        created = []
+    if created:
+        Finding.history.bulk_history_create(created, default_date=now)
+    if changed or resolved:
+        Finding.history.bulk_history_create([*changed, *resolved], update=True, default_date=now)
+    record(
+        [BulkChange("create", f) for f in created]
+        + [BulkChange("update", f, before.get(f.pk)) for f in changed]
+        + [BulkChange("resolve", f, before.get(f.pk)) for f in resolved]
     )

@@ -8,14 +8,16 @@ nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from projects.auditing import BulkChange, record, snapshot
 from projects.importing import fields as f
 from projects.importing.readers import ImportProblem, Table, read_csv_bytes, read_source, read_xlsx
 from projects.models import Organisation, Person, Project, Role, Tie
@@ -310,12 +312,28 @@ def _ends_before_start(values: dict[str, Any]) -> bool:
 
 
 def _diff(obj: Any, values: dict[str, Any]) -> bool:
+    """Apply values; remember the row as it was for the audit trail."""
+    before = snapshot(obj)
     changed = False
     for name, value in values.items():
         if getattr(obj, name) != value:
             setattr(obj, name, value)
             changed = True
+    if changed:
+        obj._import_before = before
     return changed
+
+
+def _write(model: Any, new: list[Any], changed: list[Any], fields: Sequence[str]) -> None:
+    """Bulk writes with model history and audit events (bulk writes send no signals)."""
+    if new:
+        bulk_create_with_history(new, model, batch_size=1000)
+    if changed:
+        bulk_update_with_history(changed, model, [*fields, "updated_at"], batch_size=1000)
+    record(
+        [BulkChange("create", o) for o in new]
+        + [BulkChange("update", o, getattr(o, "_import_before", None)) for o in changed]
+    )
 
 
 def _apply(plan: _Planner, report: ImportReport) -> None:
@@ -335,8 +353,7 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
                 changed_people.append(people[email])
         else:
             new_people.append(Person(email=email, **fields))
-    Person.objects.bulk_create(new_people)
-    Person.objects.bulk_update(changed_people, ["name", "orcid", "department", "updated_at"])
+    _write(Person, new_people, changed_people, ["name", "orcid", "department"])
     tally(
         "people",
         len(new_people),
@@ -363,8 +380,7 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             project = Project(sponsor=key[0], award_number=key[1], **fields)
             new_projects.append(project)
             projects[key] = project
-    Project.objects.bulk_create(new_projects)
-    Project.objects.bulk_update(changed_projects, [*project_fields, "updated_at"])
+    _write(Project, new_projects, changed_projects, project_fields)
     tally(
         "projects",
         len(new_projects),
@@ -389,8 +405,7 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             new_roles.append(Role(project=project, person=person, role=rrow.values["role"]))
         elif _diff(role, {"role": rrow.values["role"]}):
             changed_roles.append(role)
-    Role.objects.bulk_create(new_roles)
-    Role.objects.bulk_update(changed_roles, ["role", "updated_at"])
+    _write(Role, new_roles, changed_roles, ["role"])
     tally(
         "roles",
         len(new_roles),
@@ -409,7 +424,7 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             org = Organisation(name=name, normalized_name=key[0], country=key[1])
             new_orgs.append(org)
             orgs[key] = org
-    Organisation.objects.bulk_create(new_orgs)
+    _write(Organisation, new_orgs, [], [])
     if not report.dry_run:
         organisations_changed_on_commit([o.pk for o in new_orgs])
     tally("organisations", len(new_orgs), 0, len(plan.orgs) - len(new_orgs))
@@ -443,8 +458,7 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             )
         elif _diff(existing, fields):
             changed_ties.append(existing)
-    Tie.objects.bulk_create(new_ties)
-    Tie.objects.bulk_update(changed_ties, [*tie_fields, "updated_at"])
+    _write(Tie, new_ties, changed_ties, tie_fields)
     tally(
         "ties", len(new_ties), len(changed_ties), len(plan.ties) - len(new_ties) - len(changed_ties)
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from projects.models import Person, Project, Tie
 from rules.models import ListEntry, Rule, RuleVersion, Scenario
@@ -141,6 +142,10 @@ class Finding(models.Model):
     resolved_by_run = models.ForeignKey(
         RecheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["last_confirmed", "trace"])
 
     class Meta:
         ordering = ["-last_confirmed"]
@@ -158,3 +163,24 @@ class Finding(models.Model):
         return (
             f"{self.rule.key} {self.severity} on {self.project.award_number} ({self.scenario.code})"
         )
+
+
+class FindingDecision(models.Model):
+    """A reviewer's decision on a finding; the finding keeps the latest as its review status."""
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(max_length=24, choices=Finding.Review.choices)
+    reason = models.TextField()
+    mitigation_plan = models.TextField(blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    waiver_reference = models.CharField(max_length=200, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["finding", "decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} on finding {self.finding_id}"

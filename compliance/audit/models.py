@@ -1,0 +1,42 @@
+"""The audit event table. Append-only: no update or delete path in code, admin or API, and a
+database trigger (migration 0004) rejects UPDATE and DELETE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+APPEND_ONLY = "Audit events are append-only."
+
+
+class AuditEvent(models.Model):
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(db_index=True)
+    actor_id = models.IntegerField(null=True, blank=True)  # no FK: users may go, events stay
+    actor_username = models.CharField(max_length=150)
+    action = models.CharField(max_length=32, db_index=True)
+    object_type = models.CharField(max_length=100, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        who = f"{self.at:%Y-%m-%d %H:%M} {self.actor_username}"
+        return f"#{self.seq} {who} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.seq is not None:
+            raise PermissionError(APPEND_ONLY)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError(APPEND_ONLY)

@@ -1,0 +1,64 @@
+"""Research-office decisions on findings: each needs a reason, is audited, survives re-checks."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from compliance.models import Finding, FindingDecision
+from projects.errors import ApplicationError
+
+MSG_REASON_REQUIRED = "A decision needs a reason."
+MSG_PLAN_REQUIRED = "Mitigation required needs a mitigation plan and a due date."
+MSG_WAIVER_REQUIRED = "Accept with waiver needs the waiver reference."
+DECISIONS = {
+    Finding.Review.FALSE_POSITIVE,
+    Finding.Review.MITIGATION,
+    Finding.Review.ESCALATED,
+    Finding.Review.WAIVED,
+}
+
+
+@transaction.atomic
+def finding_decide(
+    *,
+    finding: Finding,
+    decision: str,
+    reason: str,
+    user: Any,
+    mitigation_plan: str = "",
+    due_date: date | None = None,
+    waiver_reference: str = "",
+) -> FindingDecision:
+    if decision not in DECISIONS:
+        raise ApplicationError(
+            f"Unknown decision {decision!r}; use one of {', '.join(sorted(DECISIONS))}."
+        )
+    if not reason.strip():
+        raise ApplicationError(MSG_REASON_REQUIRED)
+    if decision == Finding.Review.MITIGATION and (not mitigation_plan.strip() or due_date is None):
+        raise ApplicationError(MSG_PLAN_REQUIRED)
+    if decision == Finding.Review.WAIVED and not waiver_reference.strip():
+        raise ApplicationError(MSG_WAIVER_REQUIRED)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    made = FindingDecision.objects.create(
+        finding=finding,
+        decision=decision,
+        reason=reason.strip(),
+        mitigation_plan=mitigation_plan.strip(),
+        due_date=due_date,
+        waiver_reference=waiver_reference.strip(),
+        decided_by=user,
+    )
+    finding.review_status = decision
+    finding.save(update_fields=["review_status"])
+    return made
+
+
+@transaction.atomic
+def finding_assign(*, finding: Finding, assignee: Any) -> Finding:
+    finding.assignee = assignee
+    finding.save(update_fields=["assignee"])
+    return finding

@@ -1,0 +1,215 @@
+"""The audit trail: every change is an event, the chain detects tampering, the table is guarded."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
+
+from compliance.audit.chain import Change, audit_record_many, audit_verify
+from compliance.audit.context import acting_as
+from compliance.models import AuditEvent, Finding
+from compliance.services.decisions import MSG_PLAN_REQUIRED, finding_decide
+from compliance.services.evaluation import portfolio_evaluate
+from projects.errors import ApplicationError
+from projects.importing import portfolio_import
+from rules.models import Scenario
+from tests.compliance.conftest import TODAY
+from tests.factories import ProjectFactory
+
+IMPORT = Path(__file__).resolve().parents[1] / "data" / "import" / "good"
+
+
+@contextmanager
+def guard_disabled() -> Iterator[None]:
+    """Tampering, as an attacker with database access would: switch the guard off first."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE compliance_auditevent DISABLE TRIGGER auditevent_append_only"
+            )
+        else:
+            cursor.execute("DROP TRIGGER IF EXISTS auditevent_no_update")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "ALTER TABLE compliance_auditevent ENABLE TRIGGER auditevent_append_only"
+                )
+            else:
+                cursor.execute(
+                    "CREATE TRIGGER auditevent_no_update BEFORE UPDATE ON compliance_auditevent "
+                    "BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;"
+                )
+
+
+def _events(n: int = 5) -> list[AuditEvent]:
+    return audit_record_many(
+        [
+            Change("update", "projects.project", str(i), f"p{i}", {"v": i}, {"v": i + 1})
+            for i in range(n)
+        ]
+    )
+
+
+@pytest.mark.django_db
+def test_changes_through_services_and_imports_are_audited_with_actor(reviewer: Any) -> None:
+    with acting_as(reviewer, request_id="req-1", ip="10.0.0.1"):
+        report = portfolio_import(path=IMPORT)
+    assert report.ok
+    created = AuditEvent.objects.filter(action="create", object_type="projects.project")
+    assert created.count() == 4
+    event = created.first()
+    assert event is not None
+    assert (event.actor_username, event.actor_id, event.request_id, event.ip) == (
+        "reviewer_user",
+        reviewer.pk,
+        "req-1",
+        "10.0.0.1",
+    )
+    assert event.after and event.after["award_number"]
+    project = ProjectFactory.create()
+    project.title = "Renamed"
+    project.save()
+    update = AuditEvent.objects.filter(
+        object_type="projects.project", object_id=str(project.pk), action="update"
+    ).get()
+    assert update.before is not None and update.after is not None
+    assert update.after["title"] == "Renamed" and update.before["title"] != "Renamed"
+    pk = project.pk
+    project.delete()
+    assert AuditEvent.objects.filter(action="delete", object_id=str(pk)).exists()
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_role_changes_and_decisions_are_audited(
+    portfolio: dict[str, Any], reviewer: Any, outsider: Any
+) -> None:
+    from django.contrib.auth.models import Group
+
+    outsider.groups.add(Group.objects.get(name="auditor"))
+    assert AuditEvent.objects.filter(action="roles_add", object_id=str(outsider.pk)).exists()
+    portfolio_evaluate(scenario=Scenario.objects.get(code="current"), today=TODAY)
+    assert AuditEvent.objects.filter(object_type="compliance.finding", action="create").exists()
+    finding = Finding.objects.get(rule__key="R07", scenario__code="current")
+    with pytest.raises(ApplicationError, match=MSG_PLAN_REQUIRED):
+        finding_decide(finding=finding, decision="mitigation_required", reason="x", user=reviewer)
+    finding_decide(
+        finding=finding, decision="false_positive", reason="Consortium paper", user=reviewer
+    )
+    decided = AuditEvent.objects.filter(
+        object_type="compliance.finding", action="update", object_id=str(finding.pk)
+    ).last()
+    assert decided is not None and decided.after is not None
+    assert decided.after["review_status"] == "false_positive"
+    assert AuditEvent.objects.filter(object_type="compliance.findingdecision").exists()
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_there_is_no_update_or_delete_path() -> None:
+    [event, *_] = _events(2)
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
+
+
+@pytest.mark.django_db
+def test_postgresql_trigger_rejects_delete() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the DELETE guard is a PostgreSQL trigger (SQLite guards UPDATE only)")
+    _events(2)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEvent.objects.all()._raw_delete(AuditEvent.objects.db)
+
+
+def _tamper(sql: str, params: list[Any]) -> None:
+    with guard_disabled(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.django_db
+def test_verify_detects_a_modified_event() -> None:
+    events = _events()
+    _tamper(
+        "UPDATE compliance_auditevent SET actor_username = %s WHERE seq = %s",
+        ["mallory", events[2].seq],
+    )
+    report = audit_verify()
+    assert not report.ok and report.broken_at == events[2].seq and "modified" in report.reason
+
+
+@pytest.mark.django_db
+def test_verify_detects_a_deleted_event() -> None:
+    events = _events()
+    _tamper("DELETE FROM compliance_auditevent WHERE seq = %s", [events[1].seq])
+    report = audit_verify()
+    assert not report.ok and report.broken_at == events[2].seq and "link broken" in report.reason
+
+
+@pytest.mark.django_db
+def test_verify_detects_reordered_events() -> None:
+    events = _events()
+    a, b = events[1], events[3]
+    # swap the two rows' sequence numbers (through a free slot)
+    _tamper("UPDATE compliance_auditevent SET seq = %s WHERE seq = %s", [10_000_000, a.seq])
+    _tamper("UPDATE compliance_auditevent SET seq = %s WHERE seq = %s", [a.seq, b.seq])
+    _tamper("UPDATE compliance_auditevent SET seq = %s WHERE seq = %s", [b.seq, 10_000_000])
+    report = audit_verify()
+    assert not report.ok and report.broken_at == a.seq
+
+
+@pytest.mark.django_db
+def test_audit_verify_command(capsys: pytest.CaptureFixture[str]) -> None:
+    events = _events(3)
+    out = io.StringIO()
+    call_command("audit_verify", stdout=out)
+    assert "3 events verified" in out.getvalue()
+    _tamper(
+        "UPDATE compliance_auditevent SET after = %s WHERE seq = %s", ['{"v": 99}', events[0].seq]
+    )
+    with pytest.raises(CommandError, match=f"broken at event #{events[0].seq}"):
+        call_command("audit_verify")
+
+
+@pytest.mark.django_db
+def test_reviewer_decides_over_the_api_and_read_only_roles_cannot(
+    portfolio: dict[str, Any],
+    reviewer: Any,
+    auditor: Any,
+    pi: Any,
+    outsider: Any,
+    api_client_for: Callable[[Any], Any],
+) -> None:
+    portfolio_evaluate(scenario=Scenario.objects.get(code="current"), today=TODAY)
+    finding = Finding.objects.get(rule__key="R07", scenario__code="current")
+    url = f"/api/v1/findings/{finding.pk}/decide/"
+    body = {
+        "decision": "accepted_waiver",
+        "reason": "DoD waiver granted",
+        "waiver_reference": "W-42",
+    }
+    assert api_client_for(outsider).post(url, body, format="json").status_code == 404
+    for user in (auditor, pi):
+        assert api_client_for(user).post(url, body, format="json").status_code == 403
+    finding.refresh_from_db()
+    assert finding.review_status == "new"
+    missing = api_client_for(reviewer).post(url, {"decision": "escalated"}, format="json")
+    assert missing.status_code == 400
+    ok = api_client_for(reviewer).post(url, body, format="json")
+    assert ok.status_code == 200 and ok.json()["review_status"] == "accepted_waiver"
+    finding.refresh_from_db()
+    assert finding.decisions.get().waiver_reference == "W-42"
