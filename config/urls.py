@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from compliance import apis as compliance_apis
+from compliance import apis_reports
 from compliance import views as compliance_views
 from projects import apis as project_apis
 from rules import apis as rules_apis
@@ -34,6 +35,11 @@ api_v1: list[URLPattern | URLResolver] = [
         "scenarios/<int:pk>/whatif/",
         compliance_apis.ScenarioWhatIfApi.as_view(),
         name="scenario-whatif",
+    ),
+    re_path(
+        rf"^reports/(?P<kind>{apis_reports.KIND_PATTERN})/$",
+        apis_reports.ReportApi.as_view(),
+        name="report",
     ),
     path("screen/", rules_apis.ScreenApi.as_view(), name="screen"),
     path("imports/list/", rules_apis.ListImportApi.as_view(), name="list-import"),

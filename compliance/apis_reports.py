@@ -1,0 +1,106 @@
+"""GET /api/v1/reports/{kind}/?format=csv|xlsx|pdf&as_of=YYYY-MM-DD&scenario=...
+
+CSV streams row by row; XLSX and PDF are written to a temporary file and sent. Every export is
+scoped by the visibility selectors and audited with its manifest.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from compliance.services.reports import (
+    FORMATS,
+    KINDS,
+    ReportRequest,
+    report_stream_csv,
+    report_write,
+)
+from projects.errors import ApplicationError
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+FILTERS = ("scenario", "severity", "status", "review_status", "rule", "sponsor", "department")
+
+
+class _IgnoreFormatParam(DefaultContentNegotiation):
+    """?format= names the export format here, not a DRF renderer."""
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return (renderers[0], renderers[0].media_type)
+
+
+class ReportApi(APIView):
+    content_negotiation_class = _IgnoreFormatParam
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(FORMATS)),
+            OpenApiParameter("as_of", str, description="YYYY-MM-DD"),
+            *[OpenApiParameter(f, str) for f in FILTERS],
+        ],
+        responses={200: bytes},
+    )
+    def get(self, request: Request, kind: str) -> HttpResponseBase:
+        fmt = request.query_params.get("format", "csv")
+        raw_as_of = request.query_params.get("as_of")
+        try:
+            as_of = date.fromisoformat(raw_as_of) if raw_as_of else None
+        except ValueError as exc:
+            raise ValidationError({"as_of": "expected YYYY-MM-DD"}) from exc
+        filters = {f: request.query_params[f] for f in FILTERS if request.query_params.get(f)}
+        req = ReportRequest(kind, fmt, request.user, as_of, filters)
+        try:
+            req.validate()
+        except ApplicationError as exc:
+            raise ValidationError({"detail": exc.message}) from exc
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        filename = f"grantcheck-{kind}-{stamp}.{fmt}"
+        if fmt == "csv":
+            response: HttpResponseBase = StreamingHttpResponse(
+                report_stream_csv(
+                    req, filename=filename, bom=request.query_params.get("bom") == "1"
+                ),
+                content_type=CONTENT_TYPES[fmt],
+            )
+        else:
+            tmp = Path(tempfile.mkdtemp(prefix="grantcheck-export-")) / filename
+            manifest = report_write(req, tmp)
+            response = FileResponse(_SelfCleaningFile(tmp), content_type=CONTENT_TYPES[fmt])
+            response["X-Manifest-SHA256"] = manifest.files[filename]
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+KIND_PATTERN = "|".join(KINDS)
+
+
+class _SelfCleaningFile(io.FileIO):
+    """The export's temporary file; removed with its folder once the response is sent."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, "rb")
+        self._path = path
+
+    def close(self) -> None:
+        super().close()
+        shutil.rmtree(self._path.parent, ignore_errors=True)
