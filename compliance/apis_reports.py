@@ -14,18 +14,25 @@ from pathlib import Path
 from typing import Any
 
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from compliance.models import ReportExport
 from compliance.services.reports import (
     FORMATS,
     KINDS,
     ReportRequest,
+    report_export_path,
+    report_export_request,
     report_stream_csv,
     report_write,
 )
@@ -37,6 +44,25 @@ CONTENT_TYPES = {
     "pdf": "application/pdf",
 }
 FILTERS = ("scenario", "severity", "status", "review_status", "rule", "sponsor", "department")
+
+
+def _report_request(request: Request, kind: str) -> ReportRequest:
+    """Query parameters → a validated ReportRequest (400 on bad input, 403 when forbidden)."""
+    fmt = request.query_params.get("format", "csv")
+    raw_as_of = request.query_params.get("as_of")
+    try:
+        as_of = date.fromisoformat(raw_as_of) if raw_as_of else None
+    except ValueError as exc:
+        raise ValidationError({"as_of": "expected YYYY-MM-DD"}) from exc
+    filters = {f: request.query_params[f] for f in FILTERS if request.query_params.get(f)}
+    req = ReportRequest(kind, fmt, request.user, as_of, filters)
+    try:
+        req.validate()
+    except ApplicationError as exc:
+        raise ValidationError({"detail": exc.message}) from exc
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    return req
 
 
 class _IgnoreFormatParam(DefaultContentNegotiation):
@@ -59,20 +85,8 @@ class ReportApi(APIView):
         responses={200: bytes},
     )
     def get(self, request: Request, kind: str) -> HttpResponseBase:
-        fmt = request.query_params.get("format", "csv")
-        raw_as_of = request.query_params.get("as_of")
-        try:
-            as_of = date.fromisoformat(raw_as_of) if raw_as_of else None
-        except ValueError as exc:
-            raise ValidationError({"as_of": "expected YYYY-MM-DD"}) from exc
-        filters = {f: request.query_params[f] for f in FILTERS if request.query_params.get(f)}
-        req = ReportRequest(kind, fmt, request.user, as_of, filters)
-        try:
-            req.validate()
-        except ApplicationError as exc:
-            raise ValidationError({"detail": exc.message}) from exc
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
+        req = _report_request(request, kind)
+        fmt = req.fmt
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         filename = f"grantcheck-{kind}-{stamp}.{fmt}"
         if fmt == "csv":
@@ -104,3 +118,75 @@ class _SelfCleaningFile(io.FileIO):
     def close(self) -> None:
         super().close()
         shutil.rmtree(self._path.parent, ignore_errors=True)
+
+
+class ReportExportSerializer(serializers.ModelSerializer):
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportExport
+        fields = [
+            "id",
+            "kind",
+            "format",
+            "filters",
+            "as_of",
+            "status",
+            "manifest",
+            "error",
+            "created_at",
+            "finished_at",
+            "download",
+        ]
+
+    def get_download(self, obj: ReportExport) -> str | None:
+        if obj.status != ReportExport.Status.DONE:
+            return None
+        return reverse("report-export-download", kwargs={"pk": obj.pk})
+
+
+class ReportExportStartApi(APIView):
+    """POST /api/v1/reports/{kind}/exports/ — run a large export in the background."""
+
+    content_negotiation_class = _IgnoreFormatParam
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=list(FORMATS)),
+            OpenApiParameter("as_of", str),
+            *[OpenApiParameter(f, str) for f in FILTERS],
+        ],
+        request=None,
+        responses={202: ReportExportSerializer},
+    )
+    def post(self, request: Request, kind: str) -> Response:
+        req = _report_request(request, kind)
+        export = report_export_request(req)
+        export.refresh_from_db()
+        return Response(ReportExportSerializer(export).data, status=202)
+
+
+def _own_exports(user: Any) -> Any:
+    return ReportExport.objects.filter(requested_by=user)
+
+
+class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
+    """A user sees and downloads the exports they asked for (others get 404)."""
+
+    serializer_class = ReportExportSerializer
+    queryset = ReportExport.objects.none()
+
+    def get_queryset(self) -> Any:
+        return _own_exports(self.request.user)
+
+    @action(detail=True, methods=["get"], url_path="download", url_name="download")
+    def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        export = self.get_object()
+        if export.status != ReportExport.Status.DONE:
+            return Response({"detail": f"The export is {export.status}."}, status=409)
+        response = FileResponse(
+            report_export_path(export).open("rb"), content_type=CONTENT_TYPES[export.format]
+        )
+        response["Content-Disposition"] = f'attachment; filename="{export.file_name}"'
+        return response

@@ -9,6 +9,7 @@ from compliance.services.recheck import (
     recheck_request,
     recheck_watchdog,
 )
+from compliance.services.reports import report_export_run
 
 
 @shared_task(name="compliance.recheck_chunk", acks_late=True, reject_on_worker_lost=True)
@@ -25,3 +26,8 @@ def recheck_nightly_task() -> int:
 @shared_task(name="compliance.recheck_watchdog")
 def recheck_watchdog_task() -> int:
     return recheck_watchdog()
+
+
+@shared_task(name="compliance.report_export", acks_late=True)
+def report_export_task(export_id: int) -> str:
+    return report_export_run(export_id=export_id)

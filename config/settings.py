@@ -191,6 +191,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 SCREENING_ACCEPT_THRESHOLD = env_float("SCREENING_ACCEPT_THRESHOLD", None)
 SCREENING_REVIEW_THRESHOLD = env_float("SCREENING_REVIEW_THRESHOLD", None)
 
+# Files of exports run in the background (Celery); served only through the API.
+EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(BASE_DIR / "exports")))
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 LOGGING = {

@@ -25,6 +25,7 @@ router.register("rule-versions", rules_pack_apis.RuleVersionViewSet, basename="r
 router.register("scenarios", rules_pack_apis.ScenarioViewSet, basename="scenario")
 router.register("findings", compliance_apis.FindingViewSet, basename="finding")
 router.register("rechecks", compliance_apis.RecheckRunViewSet, basename="recheck")
+router.register("report-exports", apis_reports.ReportExportViewSet, basename="report-export")
 router.register(
     "organisation-matches", rules_apis.OrganisationMatchViewSet, basename="organisation-match"
 )
@@ -35,6 +36,11 @@ api_v1: list[URLPattern | URLResolver] = [
         "scenarios/<int:pk>/whatif/",
         compliance_apis.ScenarioWhatIfApi.as_view(),
         name="scenario-whatif",
+    ),
+    re_path(
+        rf"^reports/(?P<kind>{apis_reports.KIND_PATTERN})/exports/$",
+        apis_reports.ReportExportStartApi.as_view(),
+        name="report-export-start",
     ),
     re_path(
         rf"^reports/(?P<kind>{apis_reports.KIND_PATTERN})/$",

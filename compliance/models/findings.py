@@ -184,3 +184,33 @@ class FindingDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_decision_display()} on finding {self.finding_id}"
+
+
+class ReportExport(models.Model):
+    """A large export run by a Celery task; the file is downloaded when it is done."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=16)
+    format = models.CharField(max_length=8)
+    filters = models.JSONField(default=dict, blank=True)
+    as_of = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    file_name = models.CharField(max_length=200, blank=True)
+    manifest = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.format} export {self.pk} ({self.status})"

@@ -16,8 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
 from compliance.audit.chain import Change, audit_record
-from compliance.models import AuditEvent, Finding, FindingDecision
+from compliance.audit.context import acting_as
+from compliance.models import AuditEvent, Finding, FindingDecision, ReportExport
 from compliance.reports import (
     Column,
     Manifest,
@@ -402,3 +407,61 @@ def report_write(req: ReportRequest, path: Path, *, bom: bool = False) -> Manife
     manifest = _manifest(req, counts, {path.name: sha256_file(path)})
     _audit_export(manifest)
     return manifest
+
+
+def report_export_request(req: ReportRequest) -> ReportExport:
+    """Queue a large export; a Celery task writes it (after commit) for later download."""
+    req.validate()
+    export = ReportExport.objects.create(
+        kind=req.kind,
+        format=req.fmt,
+        filters=req.filters,
+        as_of=req.as_of,
+        requested_by=req.user,
+    )
+    export_id = export.pk
+
+    def enqueue() -> None:
+        from compliance.tasks import report_export_task
+
+        report_export_task.delay(export_id)
+
+    transaction.on_commit(enqueue)
+    return export
+
+
+def report_export_run(*, export_id: int) -> str:
+    claimed = ReportExport.objects.filter(pk=export_id, status=ReportExport.Status.QUEUED).update(
+        status=ReportExport.Status.RUNNING
+    )
+    if not claimed:  # a redelivered message: someone already has it
+        return str(ReportExport.objects.get(pk=export_id).status)
+    export = ReportExport.objects.select_related("requested_by").get(pk=export_id)
+    user = export.requested_by
+    req = ReportRequest(export.kind, export.format, user, export.as_of, dict(export.filters))
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    name = f"{export.pk}-grantcheck-{export.kind}-{stamp}.{export.format}"
+    root = Path(settings.EXPORT_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        with acting_as(user):
+            manifest = report_write(req, root / name)
+    except Exception as exc:
+        ReportExport.objects.filter(pk=export_id).update(
+            status=ReportExport.Status.FAILED,
+            error=f"{type(exc).__name__}: {exc}",
+            finished_at=timezone.now(),
+        )
+        raise
+    (root / f"{name}.manifest.json").write_text(manifest.to_json(), encoding="utf-8")
+    ReportExport.objects.filter(pk=export_id).update(
+        status=ReportExport.Status.DONE,
+        file_name=name,
+        manifest=manifest.to_dict(),
+        finished_at=timezone.now(),
+    )
+    return ReportExport.Status.DONE
+
+
+def report_export_path(export: ReportExport) -> Path:
+    return Path(settings.EXPORT_ROOT) / export.file_name

@@ -176,3 +176,37 @@ def test_exports_are_scoped_and_the_audit_log_is_not_for_pis(
     assert api_client_for(auditor).post("/api/v1/reports/findings/").status_code == 405
     xlsx = api_client_for(auditor).get("/api/v1/reports/exposure/", {"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
+
+
+@pytest.mark.django_db
+def test_large_exports_run_in_the_background_and_are_downloaded_by_their_owner(
+    portfolio: dict[str, Any],
+    auditor: Any,
+    reviewer: Any,
+    outsider: Any,
+    eager_celery: None,
+    api_client_for: Callable[[Any], Any],
+    settings: Any,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.EXPORT_ROOT = tmp_path
+    _evaluate_all()
+    client = api_client_for(auditor)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post("/api/v1/reports/findings/exports/?format=xlsx&scenario=current")
+    assert started.status_code == 202
+    export_id = started.json()["id"]
+    status = client.get(f"/api/v1/report-exports/{export_id}/").json()
+    assert status["status"] == "done", status
+    assert status["manifest"]["row_counts"] == {
+        "findings": Finding.objects.filter(scenario__code="current").count()
+    }
+    download = client.get(status["download"])
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content)
+    assert hashlib.sha256(body).hexdigest() in status["manifest"]["files"].values()
+    for other in (reviewer, outsider):  # someone else's export is not there for them
+        assert api_client_for(other).get(f"/api/v1/report-exports/{export_id}/").status_code == 404
+    bad = client.post("/api/v1/reports/findings/exports/?format=docx")
+    assert bad.status_code == 400
