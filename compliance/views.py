@@ -1,26 +1,10 @@
-"""Portal pages. The full portal is built on these; for now the home page and health."""
+"""Service endpoints outside the portal: the health check."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-
-from projects.access import sees_whole_portfolio
-from projects.selectors import portfolio_counts, projects_visible_to
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    visible = projects_visible_to(user=request.user)
-    context = {
-        "counts": portfolio_counts() if sees_whole_portfolio(request.user) else None,
-        "projects": visible.order_by("-amount_usd")[:20],
-        "visible_count": visible.count(),
-    }
-    return render(request, "compliance/home.html", context)
+from django.http import HttpRequest, JsonResponse
 
 
 def health(request: HttpRequest) -> JsonResponse:

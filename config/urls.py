@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from compliance import apis as compliance_apis
 from compliance import apis_reports
 from compliance import views as compliance_views
+from compliance.portal import views as portal
 from projects import apis as project_apis
 from rules import apis as rules_apis
 from rules import apis_packs as rules_pack_apis
@@ -53,7 +54,14 @@ api_v1: list[URLPattern | URLResolver] = [
 ]
 
 urlpatterns = [
-    path("", compliance_views.home, name="home"),
+    path("", portal.home, name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("projects/", portal.project_list, name="portal-projects"),
+    path("projects/<int:pk>/", portal.project_detail, name="portal-project"),
+    path("projects/<int:pk>/self-check/", portal.project_self_check_view, name="portal-self-check"),
+    path("dashboard/", portal.dashboard, name="portal-dashboard"),
+    path("findings/", portal.review_queue, name="portal-queue"),
+    path("findings/<int:pk>/", portal.finding_detail, name="portal-finding"),
     path("healthz", compliance_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

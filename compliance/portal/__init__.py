@@ -1,0 +1,1 @@
+"""Server-rendered portal pages for PIs, research-office reviewers and auditors."""
