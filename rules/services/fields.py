@@ -69,15 +69,20 @@ def projects_tag(*, project_ids: Sequence[int] | None = None) -> dict[str, int]:
                 for k, v in values.items():
                     setattr(current, k, v)
                 changed.append(current)
-    stale = [
-        t.pk
+    stale_tags = [
+        t
         for k, t in existing.items()
         if k not in seen and t.source == FieldTag.Source.AUTO and not t.suppressed
     ]
+    stale = [t.pk for t in stale_tags]
+    stale_projects = {t.project_id for t in stale_tags}
     FieldTag.objects.bulk_create(new)
     FieldTag.objects.bulk_update(changed, ["confidence", "method", "evidence", "updated_at"])
     FieldTag.objects.filter(pk__in=stale).delete()
     counts.update(created=len(new), updated=len(changed), removed=len(stale))
+    touched = sorted({t.project_id for t in new + changed} | stale_projects)
+    if touched:  # R21 reads field tags: re-check those projects after commit
+        transaction.on_commit(lambda: field_tags_changed.send(sender=FieldTag, project_ids=touched))
     return counts
 
 
