@@ -9,6 +9,7 @@ from compliance import apis as compliance_apis
 from compliance import apis_reports
 from compliance import views as compliance_views
 from compliance.portal import views as portal
+from compliance.portal.auth import RateLimitedLoginView
 from projects import apis as project_apis
 from rules import apis as rules_apis
 from rules import apis_packs as rules_pack_apis
@@ -55,6 +56,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("", portal.home, name="home"),
+    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("projects/", portal.project_list, name="portal-projects"),
     path("projects/<int:pk>/", portal.project_detail, name="portal-project"),

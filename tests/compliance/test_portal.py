@@ -149,3 +149,23 @@ def test_login_page_signs_in(evaluated: dict[str, Any], reviewer: Any) -> None:
     )
     assert response.status_code == 302
     assert client.get("/dashboard/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_sign_in_is_rate_limited(reviewer: Any, settings: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOGIN_FAILURE_LIMIT = 3
+    client = Client()
+    for _ in range(3):
+        bad = client.post("/accounts/login/", {"username": "reviewer_user", "password": "wrong"})
+        assert bad.status_code == 200
+    locked = client.post(
+        "/accounts/login/", {"username": "reviewer_user", "password": "correct-horse-battery"}
+    )
+    assert (
+        locked.status_code == 429 and "Too many failed sign-in attempts" in locked.content.decode()
+    )
+    assert client.get("/dashboard/").status_code == 302  # still signed out
+    cache.clear()
