@@ -160,8 +160,10 @@ class Finding(models.Model):
         ]
 
     def __str__(self) -> str:
+        # ids only: this is called for every audited finding, with no related rows loaded
         return (
-            f"{self.rule.key} {self.severity} on {self.project.award_number} ({self.scenario.code})"
+            f"finding {self.pk}: rule {self.rule_id} {self.severity} on project "
+            f"{self.project_id} ({self.subject}, scenario {self.scenario_id})"
         )
 
 
