@@ -126,10 +126,8 @@ def scenarios_load(*, path: Path) -> int:
         )
         if current != codes:
             scenario.scenario_packs.all().delete()
-            ScenarioPack.objects.bulk_create(
-                ScenarioPack(scenario=scenario, pack=packs[c], position=i)
-                for i, c in enumerate(codes)
-            )
+            for i, c in enumerate(codes):  # one by one: each change is audited
+                ScenarioPack.objects.create(scenario=scenario, pack=packs[c], position=i)
         count += 1
     return count
 
