@@ -321,7 +321,7 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - start, value
 
 
-def build_portfolio(args: argparse.Namespace, report: Report) -> dict[str, Any]:
+def build_portfolio(args: argparse.Namespace) -> dict[str, Any]:
     """Reference data, organisations, screening, then people/projects/roles/ties/tags."""
     from _synthetic import GENERATOR_VERSION, Portfolio, listed_organisations
     from django.db import connection
@@ -839,11 +839,12 @@ def print_report(report: Report) -> None:
     n = f["projects"]
     counts = f["portfolio"]["counts"]
 
-    def row(label: str, seconds: float | None, note: str = "") -> None:
+    def row(label: str, seconds: float | None, note: str = "", projects: int | None = None) -> None:
         if seconds is None:
             print(f"  {label:<44} {'-':>10}")
             return
-        rate = f"{n / seconds:>12,.0f}" if seconds else ""
+        count = n if projects is None else projects
+        rate = f"{count / seconds:>12,.0f}" if seconds else f"{'':>12}"
         print(f"  {label:<44} {seconds:>10.2f} {rate} {note}".rstrip())
 
     def goal(label: str, value: float | None, target: str, met: bool) -> None:
@@ -873,7 +874,8 @@ def print_report(report: Report) -> None:
     if "a_warm_s" in f:
         row("    (info) again, findings in place", f["a_warm_s"], "(mostly unchanged)")
     b_note = f"{b_run.get('projects_planned', 0):,} projects in scope" if b_run else ""
-    row("(b) one-rule change R07 lookback 5 -> 3", f.get("b_s"), b_note)
+    b_projects = b_run.get("projects_planned") if b_run else None
+    row("(b) one-rule change R07 lookback 5 -> 3", f.get("b_s"), b_note, b_projects)
     c_note = (
         f"sample {f['c_sample']:,} in {f['c_sample_s']:.1f} s, extrapolated"
         if "c_sample" in f
@@ -909,9 +911,7 @@ def print_report(report: Report) -> None:
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4)
-    return str(value)
+    return str(value)  # dates, decimals
 
 
 def _round_floats(value: Any) -> Any:
@@ -974,7 +974,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         info = marker
     else:
         log(f"building a portfolio of {args.projects:,} projects (seed {args.seed})")
-        report["build_wall_s"], info = timed(lambda: build_portfolio(args, report))
+        report["build_wall_s"], info = timed(lambda: build_portfolio(args))
     report["reused"] = reuse
     report["portfolio"] = info
     report["build_s"] = sum(v for k, v in info["seconds"].items() if k != "screening")
