@@ -410,59 +410,19 @@ def reset_state(args: argparse.Namespace, app: Any) -> None:
 def facts_querysets(
     step: str, ids: Sequence[int], people: Sequence[int], orgs: Iterable[int]
 ) -> Any:
-    """The querysets of rules.facts.project_facts_build, step by step (same SQL)."""
-    from django.db.models import Q
-
-    from projects.models import FieldTag, Project, Role, Tie
-    from rules.facts import PROJECT_FIELDS, field_tag_threshold
-    from rules.models import OrganisationMatch
+    """The querysets of rules.facts.project_facts_build, step by step (the same code)."""
+    from rules import facts
 
     if step == "projects":
-        return Project.objects.filter(pk__in=ids).values(*PROJECT_FIELDS)
+        return facts.projects_qs(ids)
     if step == "roles":
-        return Role.objects.filter(project_id__in=ids).values(
-            "project_id", "role", "person_id", "person__name", "person__department"
-        )
+        return facts.roles_qs(ids)
     if step == "ties":
-        return Tie.objects.filter(Q(person_id__in=list(people)) | Q(project_id__in=ids)).values(
-            "id",
-            "person_id",
-            "kind",
-            "start_date",
-            "end_date",
-            "compensated",
-            "source",
-            "disclosed_in",
-            "project_id",
-            "organisation_id",
-            "organisation__name",
-            "organisation__country",
-            "organisation__type",
-            "person__name",
-            "person__department",
-        )
+        return facts.ties_qs(people, ids)
     if step == "matches":
-        return (
-            OrganisationMatch.objects.filter(organisation_id__in=set(orgs), active=True)
-            .exclude(review_status=OrganisationMatch.Review.REJECTED)
-            .values(
-                "organisation_id",
-                "reference_list__code",
-                "score",
-                "decision",
-                "review_status",
-                "method",
-                "alias",
-                "entry_id",
-                "entry__primary_name",
-                "entry__listed_on",
-                "entry__delisted_on",
-            )
-        )
+        return facts.matches_qs(orgs)
     if step == "tags":
-        return FieldTag.objects.filter(
-            project_id__in=ids, suppressed=False, confidence__gte=field_tag_threshold()
-        ).values_list("project_id", "area")
+        return facts.tags_qs(ids)
     raise KeyError(step)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -38,48 +38,39 @@ def field_tag_threshold() -> float:
     return float(getattr(settings, "FIELD_TAG_THRESHOLD", 0.55))
 
 
-def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
-    """Facts for these projects: five queries, whatever their number."""
-    projects = list(Project.objects.filter(pk__in=project_ids).values(*PROJECT_FIELDS))
-    if not projects:
-        return []
-    ids = [p["id"] for p in projects]
-    people: dict[int, dict[str, Any]] = {}
-    roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for row in Role.objects.filter(project_id__in=ids).values(
+def projects_qs(ids: Sequence[int]) -> Any:
+    return Project.objects.filter(pk__in=ids).values(*PROJECT_FIELDS)
+
+
+def roles_qs(ids: Sequence[int]) -> Any:
+    return Role.objects.filter(project_id__in=ids).values(
         "project_id", "role", "person_id", "person__name", "person__department"
-    ):
-        pid = row["person_id"]
-        people.setdefault(
-            pid, {"id": pid, "name": row["person__name"], "department": row["person__department"]}
-        )
-        roles_by_project[row["project_id"]][pid] = {
-            "role": row["role"],
-            "is_key": row["role"] in KEY_ROLES,
-        }
-    tie_rows = list(
-        Tie.objects.filter(Q(person_id__in=list(people)) | Q(project_id__in=ids)).values(
-            "id",
-            "person_id",
-            "kind",
-            "start_date",
-            "end_date",
-            "compensated",
-            "source",
-            "disclosed_in",
-            "project_id",
-            "organisation_id",
-            "organisation__name",
-            "organisation__country",
-            "organisation__type",
-            "person__name",
-            "person__department",
-        )
     )
-    org_ids = {t["organisation_id"] for t in tie_rows}
-    matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for m in (
-        OrganisationMatch.objects.filter(organisation_id__in=org_ids, active=True)
+
+
+def ties_qs(person_ids: Sequence[int], ids: Sequence[int]) -> Any:
+    return Tie.objects.filter(Q(person_id__in=list(person_ids)) | Q(project_id__in=ids)).values(
+        "id",
+        "person_id",
+        "kind",
+        "start_date",
+        "end_date",
+        "compensated",
+        "source",
+        "disclosed_in",
+        "project_id",
+        "organisation_id",
+        "organisation__name",
+        "organisation__country",
+        "organisation__type",
+        "person__name",
+        "person__department",
+    )
+
+
+def matches_qs(org_ids: Iterable[int]) -> Any:
+    return (
+        OrganisationMatch.objects.filter(organisation_id__in=set(org_ids), active=True)
         .exclude(review_status=OrganisationMatch.Review.REJECTED)
         .values(
             "organisation_id",
@@ -94,7 +85,36 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
             "entry__listed_on",
             "entry__delisted_on",
         )
-    ):
+    )
+
+
+def tags_qs(ids: Sequence[int]) -> Any:
+    return FieldTag.objects.filter(
+        project_id__in=ids, suppressed=False, confidence__gte=field_tag_threshold()
+    ).values_list("project_id", "area")
+
+
+def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
+    """Facts for these projects: five queries, whatever their number."""
+    projects = list(projects_qs(project_ids))
+    if not projects:
+        return []
+    ids = [p["id"] for p in projects]
+    people: dict[int, dict[str, Any]] = {}
+    roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for row in roles_qs(ids):
+        pid = row["person_id"]
+        people.setdefault(
+            pid, {"id": pid, "name": row["person__name"], "department": row["person__department"]}
+        )
+        roles_by_project[row["project_id"]][pid] = {
+            "role": row["role"],
+            "is_key": row["role"] in KEY_ROLES,
+        }
+    tie_rows = list(ties_qs(list(people), ids))
+    org_ids = {t["organisation_id"] for t in tie_rows}
+    matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for m in matches_qs(org_ids):
         matches[m["organisation_id"]].append(
             {
                 "list": m["reference_list__code"],
@@ -110,9 +130,7 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
             }
         )
     tags: dict[int, set[str]] = defaultdict(set)
-    for project_id, area in FieldTag.objects.filter(
-        project_id__in=ids, suppressed=False, confidence__gte=field_tag_threshold()
-    ).values_list("project_id", "area"):
+    for project_id, area in tags_qs(ids):
         tags[project_id].add(area)
 
     ties_by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
