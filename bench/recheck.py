@@ -31,7 +31,7 @@ is reset to 5, so runs are comparable.
 Usage:
   .venv/bin/python bench/recheck.py [--projects 100000] [--seed 1] [--workers 2]
       [--chunk-size 500] [--sample 2000] [--reuse] [--warm] [--database grantcheck_bench]
-      [--postgres postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/0]
+      [--postgres postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/15]
 
 Exit status: 0 when every run finished done without errors (goals met or not), 1 when a run
 failed or timed out, 2 when PostgreSQL or Redis is unreachable or an option is invalid.
@@ -98,9 +98,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--database", default="grantcheck_bench")
     p.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    p.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    # Its own Redis database: a FLUSHDB elsewhere (e.g. a test's cache.clear() on db 0, which the
+    # cache shares with the broker) would otherwise drop the bench's queued chunks.
+    p.add_argument("--redis", default="redis://127.0.0.1:6379/15")
     p.add_argument("--queue", default="", help="Celery queue (default grantcheck-bench-<pid>)")
     p.add_argument("--timeout", type=float, default=7200, help="seconds to wait for a run")
+    p.add_argument(
+        "--stall", type=float, default=300, help="give up after this long without progress"
+    )
     args = p.parse_args(argv)
     if "bench" not in args.database:
         p.error("--database must contain 'bench' (it is dropped and re-created on rebuild)")
@@ -511,11 +516,19 @@ def measure_floor(ids: list[int], chunk_size: int, report: Report) -> None:
 # --- (a) and (b): re-check runs through the worker ----------------------------------------
 
 
-def wait_for_run(run_id: int, worker: Worker, timeout: float, label: str) -> dict[str, Any]:
+def queued_messages(app: Any, queue: str) -> int:
+    with app.connection_for_write() as conn:
+        return int(conn.default_channel.client.llen(queue))
+
+
+def wait_for_run(
+    run_id: int, worker: Worker, args: argparse.Namespace, app: Any, label: str
+) -> dict[str, Any]:
     from compliance.models import RecheckRun
 
-    deadline = time.monotonic() + timeout
-    last_note = time.monotonic()
+    deadline = time.monotonic() + args.timeout
+    last_note = last_progress = time.monotonic()
+    done = -1
     while True:
         run = RecheckRun.objects.values().get(pk=run_id)
         if run["status"] in (RecheckRun.Status.DONE, RecheckRun.Status.FAILED):
@@ -524,11 +537,21 @@ def wait_for_run(run_id: int, worker: Worker, timeout: float, label: str) -> dic
             raise BenchError(f"{label}: run {run_id} was superseded")
         if not worker.alive():
             raise BenchError(f"{label}: the worker exited; log: {worker.log_path}")
-        if time.monotonic() > deadline:
-            raise BenchError(f"{label}: run {run_id} not done after {timeout:.0f} s")
-        if time.monotonic() - last_note > 15:
+        now = time.monotonic()
+        if now > deadline:
+            raise BenchError(f"{label}: run {run_id} not done after {args.timeout:.0f} s")
+        if run["chunks_done"] != done:
+            done, last_progress = run["chunks_done"], now
+        elif now - last_progress > args.stall:
+            raise BenchError(
+                f"{label}: run {run_id} made no progress for {args.stall:.0f} s at "
+                f"{done}/{run['chunks_total']} chunks; {queued_messages(app, args.queue)} "
+                f"message(s) waiting in {args.queue}, not counting the worker's unacknowledged "
+                f"ones (none at all: the messages were lost, e.g. to a FLUSHDB)"
+            )
+        if now - last_note > 15:
             log(f"{label}: {run['chunks_done']}/{run['chunks_total']} chunks")
-            last_note = time.monotonic()
+            last_note = now
         time.sleep(0.1)
 
 
@@ -561,20 +584,22 @@ def run_summary(run: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def measure_full(args: argparse.Namespace, worker: Worker, report: Report, key: str = "a") -> None:
+def measure_full(
+    args: argparse.Namespace, worker: Worker, app: Any, report: Report, key: str = "a"
+) -> None:
     """A full re-check; key "a" on an empty findings table, "a_warm" with every finding in place."""
     from compliance.services.recheck import recheck_request
 
     log(f"({key}) full re-check requested")
     start = time.perf_counter()
     run = recheck_request(trigger=f"bench: full re-check ({key})", scope_key="all")
-    run_dict = wait_for_run(run.pk, worker, args.timeout, f"({key})")
+    run_dict = wait_for_run(run.pk, worker, args, app, f"({key})")
     report[f"{key}_s"] = time.perf_counter() - start
     report[f"{key}_run"] = run_summary(run_dict)
     check_run(run_dict, f"({key})", report)
 
 
-def measure_rule_change(args: argparse.Namespace, worker: Worker, report: Report) -> None:
+def measure_rule_change(args: argparse.Namespace, worker: Worker, app: Any, report: Report) -> None:
     from compliance.models import RecheckRun
     from rules.models import PackParameter
     from rules.services.rulepacks import pack_parameter_set
@@ -588,7 +613,7 @@ def measure_rule_change(args: argparse.Namespace, worker: Worker, report: Report
     run = RecheckRun.objects.filter(pk__gt=before, scope_key="rules:R07").order_by("-pk").first()
     if run is None:
         raise BenchError("(b): pack_parameter_set created no 'rules:R07' run")
-    run_dict = wait_for_run(run.pk, worker, args.timeout, "(b)")
+    run_dict = wait_for_run(run.pk, worker, args, app, "(b)")
     report["b_s"] = time.perf_counter() - start
     report["b_run"] = run_summary(run_dict)
     check_run(run_dict, "(b)", report)
@@ -950,12 +975,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         report["worker_start_s"] = worker.start(app)
         try:
-            measure_full(args, worker, report)
+            measure_full(args, worker, app, report)
             log(f"(a) {report['a_s']:.1f} s")
             if args.warm:
-                measure_full(args, worker, report, key="a_warm")
+                measure_full(args, worker, app, report, key="a_warm")
                 log(f"(a_warm) {report['a_warm_s']:.1f} s")
-            measure_rule_change(args, worker, report)
+            measure_rule_change(args, worker, app, report)
             log(f"(b) {report['b_s']:.1f} s")
         except BenchError as exc:
             report.failures.append(str(exc))
