@@ -96,11 +96,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and results -------------------------------
 REDIS_URL = env_str("REDIS_URL")
+
+
+def _next_redis_db(url: str) -> str:
+    """The cache lives in the next Redis database: clearing it must never drop queued tasks."""
+    from urllib.parse import urlparse, urlunparse
+
+    parts = urlparse(url)
+    db = int(parts.path.lstrip("/") or 0)
+    return urlunparse(parts._replace(path=f"/{db + 1}"))
+
+
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": env_str("REDIS_CACHE_URL") or _next_redis_db(REDIS_URL),
         }
     }
 else:

@@ -16,7 +16,8 @@ PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
     "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
     "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL, "
-    "'cache': settings.CACHES['default']['BACKEND'], 'debug': settings.DEBUG, "
+    "'cache': settings.CACHES['default']['BACKEND'], "
+    "'cache_at': settings.CACHES['default'].get('LOCATION', ''), 'debug': settings.DEBUG, "
     "'hsts': settings.SECURE_HSTS_SECONDS, 'secure_cookie': settings.SESSION_COOKIE_SECURE}))"
 )
 CLEARED = (
@@ -64,6 +65,8 @@ def test_database_and_redis_urls_switch_to_real_services() -> None:
     assert values["eager"] is False
     assert values["broker"] == "redis://127.0.0.1:6379/3"
     assert values["cache"].endswith("RedisCache")
+    # the cache is a separate Redis database: clearing it cannot drop queued Celery tasks
+    assert values["cache_at"] == "redis://127.0.0.1:6379/4"
 
 
 @pytest.mark.parametrize(
