@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
@@ -99,7 +98,12 @@ def recheck_chunk_execute(*, chunk_id: int) -> str:
     """
     try:
         with transaction.atomic():
-            chunk = RecheckChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+            # Lock the chunk only: locking the run row too would make workers take turns.
+            chunk = (
+                RecheckChunk.objects.select_for_update(of=("self",))
+                .select_related("run")
+                .get(pk=chunk_id)
+            )
             run = chunk.run
             if chunk.status == RecheckChunk.Status.QUEUED:
                 chunk.attempts += 1
@@ -232,12 +236,12 @@ def projects_for_rules(*, rule_keys: Sequence[str]) -> tuple[list[int], list[str
         params = pack_params(rule.pack)
         versions = RuleVersion.objects.filter(rule=rule).order_by("-number")[:2]
         for version in versions:
-            ids |= set(_rule_scope(version.content, params).values_list("pk", flat=True))
+            ids |= _rule_scope(version.content, params)
         ids |= set(Finding.objects.filter(rule=rule).values_list("project_id", flat=True))
     return sorted(ids), sorted(scenario_codes)
 
 
-def _rule_scope(content: dict[str, Any], params: dict[str, Any]) -> Any:
+def _rule_scope(content: dict[str, Any], params: dict[str, Any]) -> set[int]:
     qs = Project.objects.all()
     applies = content.get("applies_to") or {}
     if applies.get("sponsors"):
@@ -245,19 +249,23 @@ def _rule_scope(content: dict[str, Any], params: dict[str, Any]) -> Any:
     if applies.get("statuses"):
         qs = qs.filter(status__in=applies["statuses"])
     lists = required_lists(content.get("condition"), params)
-    if lists is not None:
-        orgs = (
-            OrganisationMatch.objects.filter(reference_list__code__in=list(lists), active=True)
-            .exclude(review_status=OrganisationMatch.Review.REJECTED)
-            .values("organisation_id")
-        )
-        ties = Tie.objects.filter(organisation_id__in=orgs)
-        people = ties.values("person_id")
-        qs = qs.filter(
-            Q(pk__in=Role.objects.filter(person_id__in=people).values("project_id"))
-            | Q(pk__in=ties.filter(project_id__isnull=False).values("project_id"))
-        )
-    return qs
+    if lists is None:
+        return set(qs.values_list("pk", flat=True))
+    orgs = (
+        OrganisationMatch.objects.filter(reference_list__code__in=list(lists), active=True)
+        .exclude(review_status=OrganisationMatch.Review.REJECTED)
+        .values("organisation_id")
+    )
+    ties = Tie.objects.filter(organisation_id__in=orgs)
+    # Two queries and a union: an OR of two IN-subqueries makes PostgreSQL re-run a subplan
+    # for every candidate project.
+    via_people = qs.filter(
+        pk__in=Role.objects.filter(person_id__in=ties.values("person_id")).values("project_id")
+    )
+    via_project = qs.filter(pk__in=ties.filter(project_id__isnull=False).values("project_id"))
+    return set(via_people.values_list("pk", flat=True)) | set(
+        via_project.values_list("pk", flat=True)
+    )
 
 
 def projects_for_people(*, person_ids: Iterable[int]) -> list[int]:
