@@ -6,5 +6,22 @@ from compliance.models.findings import (
     RecheckRun,
     ReportExport,
 )
+from compliance.models.portal import (
+    Attestation,
+    FindingComment,
+    Notification,
+    NotificationPreference,
+)
 
-__all__ = ["AuditEvent", "Finding", "FindingDecision", "RecheckChunk", "RecheckRun", "ReportExport"]
+__all__ = [
+    "Attestation",
+    "AuditEvent",
+    "Finding",
+    "FindingComment",
+    "FindingDecision",
+    "Notification",
+    "NotificationPreference",
+    "RecheckChunk",
+    "RecheckRun",
+    "ReportExport",
+]

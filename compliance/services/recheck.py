@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
 from compliance.services.evaluation import EvaluationCounts, findings_upsert
+from compliance.signals import recheck_run_finished
 from projects.models import Project, Role, Tie
 from rules.engine import evaluate_scenarios
 from rules.engine.analysis import required_lists
@@ -180,6 +181,12 @@ def recheck_run_finish(*, run_id: int) -> bool:
             failed = run.chunks.filter(status=RecheckChunk.Status.FAILED).exists()
             run.status = RecheckRun.Status.FAILED if failed else RecheckRun.Status.DONE
             run.finished_at = timezone.now()
+            status = run.status
+            transaction.on_commit(
+                lambda: recheck_run_finished.send(
+                    sender=RecheckRun, run_id=run_id, status=str(status)
+                )
+            )
         run.save()
         return True
 
