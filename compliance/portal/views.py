@@ -12,11 +12,14 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from compliance.models import Finding, RecheckRun
+from compliance.portal.pi_access import tie_people_editable
 from compliance.portal.selfcheck import project_self_check
 from compliance.selectors import exposure_summary, findings_visible_to
+from compliance.services.attestations import attestations_latest_for
 from compliance.services.decisions import finding_decide
 from projects.access import can_review, sees_whole_portfolio
 from projects.errors import ApplicationError
@@ -56,7 +59,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible_to(user=request.user), pk=pk)
-    roles = project.roles.select_related("person").order_by("role")
+    roles = list(project.roles.select_related("person").order_by("role"))
     people = [r.person_id for r in roles]
     ties = (
         Tie.objects.filter(Q(person_id__in=people) | Q(project=project))
@@ -69,10 +72,26 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("scenario__position", "rule__key")
     )
     tags = FieldTag.objects.filter(project=project, suppressed=False)
+    editable = set(
+        tie_people_editable(user=request.user, project=project).values_list("pk", flat=True)
+    )
+    latest = attestations_latest_for(person_ids=people)
+    today = timezone.localdate()
+    attestations = {
+        pid: {"latest": a, "current": a.valid_until >= today} for pid, a in latest.items()
+    }
     return render(
         request,
         "compliance/portal/project.html",
-        {"project": project, "roles": roles, "ties": ties, "findings": findings, "tags": tags},
+        {
+            "project": project,
+            "roles": [(r, attestations.get(r.person_id)) for r in roles],
+            "ties": ties,
+            "findings": findings,
+            "tags": tags,
+            "editable": editable,
+            "own_person_on_project": any(r.person.user_id == request.user.pk for r in roles),
+        },
     )
 
 
