@@ -38,6 +38,12 @@ class DateInput(forms.DateInput):
 class AccessibleForm(forms.Form):
     """Fields with errors point at their messages (aria-invalid, aria-describedby)."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{name}-help"
+
     def full_clean(self) -> None:
         super().full_clean()
         self.mark_errors()
@@ -45,8 +51,9 @@ class AccessibleForm(forms.Form):
     def mark_errors(self) -> None:
         for name, field in self.fields.items():
             if name in self.errors:
+                described = f"{name}-help " if field.help_text else ""
                 field.widget.attrs.update(
-                    {"aria-invalid": "true", "aria-describedby": f"{name}-error"}
+                    {"aria-invalid": "true", "aria-describedby": f"{described}{name}-error"}
                 )
 
 
@@ -79,8 +86,17 @@ class TieForm(AccessibleForm):
     end_date = forms.DateField(
         label="End date", required=False, widget=DateInput(), error_messages={"invalid": MSG_DATE}
     )
-    compensated = forms.BooleanField(label="Compensated", required=False)
-    project_scoped = forms.BooleanField(label="Only for this project", required=False)
+    compensated = forms.BooleanField(
+        label="Compensated",
+        required=False,
+        help_text="Paid, or given anything of value (salary, honoraria, research support).",
+    )
+    project_scoped = forms.BooleanField(
+        label="Only for this project",
+        required=False,
+        help_text="Tick if the tie is part of this project's work; otherwise it counts for "
+        "every project the person is on.",
+    )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(
