@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from compliance.services.attestations import (
     attestation_create,
     attestation_current,
 )
+from projects.access import PI
 from projects.errors import ApplicationError
 from projects.models import Organisation, Tie
 from tests.factories import (
@@ -26,6 +28,7 @@ from tests.factories import (
     ProjectFactory,
     RoleFactory,
     TieFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -266,9 +269,8 @@ def test_co_pi_manages_ties_of_everyone_on_the_project(team: dict[str, Any]) -> 
 
 def test_senior_personnel_manage_only_their_own_ties(team: dict[str, Any]) -> None:
     project, senior, pi, tie = team["project"], team["senior"], team["pi"], team["tie"]
-    from tests.conftest import _user_in
-
-    senior.user = _user_in("pi", "senior_user")
+    senior.user = UserFactory.create(username="senior_user")
+    senior.user.groups.add(Group.objects.get_or_create(name=PI)[0])
     senior.save()
     client = _client(senior.user)
     form = client.get(f"/projects/{project.pk}/ties/new/").content.decode()
