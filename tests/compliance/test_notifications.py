@@ -339,3 +339,18 @@ def test_attestation_reminders_task_runs_for_today(
     assert attestation_reminders_task.delay().get() == 2  # pi at 7 days, co-PI never attested
     assert attestation_reminders_task.delay().get() == 0
     assert len(mail.outbox) == 2
+
+
+def test_beat_runs_every_notification_task_and_workers_know_them() -> None:
+    from config.celery import app
+
+    scheduled = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
+    names = [
+        "compliance.notify_findings",
+        "compliance.reviewer_digest",
+        "compliance.attestation_reminders",
+        "compliance.notification_digest",
+    ]
+    for name in names:
+        assert name in scheduled and name in app.tasks, name
+    assert scheduled["compliance.notify_findings"].minute == set(range(0, 60, 10))

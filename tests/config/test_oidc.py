@@ -18,6 +18,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.test import Client, override_settings
 from django.urls import clear_url_caches
 
+from compliance.models import AuditEvent
 from config.oidc import GrantcheckOIDCBackend
 from projects.models import Person
 from tests.factories import PersonFactory, UserFactory
@@ -173,6 +174,12 @@ def test_backend_maps_claims_to_account_groups_and_person(
     assert _groups(user) == {"pi", "reviewer"}
     person.refresh_from_db()
     assert person.user == user
+    audited = set(
+        AuditEvent.objects.filter(
+            object_id__in=[str(user.pk), str(person.pk)], action__in=["roles_add", "update"]
+        ).values_list("object_type", "action")
+    )
+    assert {("auth.user", "roles_add"), ("projects.person", "update")} <= audited
 
     admin_group = user.groups.model.objects.get_or_create(name="admin")[0]
     user.groups.add(admin_group)  # granted locally, not named in the map: left alone
