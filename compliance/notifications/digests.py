@@ -40,8 +40,11 @@ def reviewer_digest_build(*, now: datetime) -> dict[str, Any]:
             for d in overdue[:OVERDUE_LISTED]
         ],
         "overdue_total": len(overdue),
-        "queue_url": absolute_url(reverse("portal-queue")),
     }
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
 
 
 def _digest_key(day: date) -> str:
@@ -57,9 +60,10 @@ def reviewer_digest_send(*, now: datetime | None = None) -> int:
     data = reviewer_digest_build(now=now)
     if not data["new_total"] and not data["overdue_total"]:
         return 0
+    new, overdue = data["new_total"], data["overdue_total"]
     subject = (
-        f"Review digest {data['today']:%Y-%m-%d}: {data['new_total']} new findings, "
-        f"{data['overdue_total']} overdue mitigation plans"
+        f"Review digest {data['today']:%Y-%m-%d}: {new} new finding{_s(new)}, "
+        f"{overdue} overdue mitigation plan{_s(overdue)}"
     )
     body = render_to_string("compliance/email/reviewer_digest.txt", data)
     users = list(reviewers().values_list("pk", flat=True))

@@ -263,7 +263,7 @@ def test_reviewer_digest_lists_new_findings_and_overdue_mitigation_plans(
     assert "Overdue mitigation plans (open findings past the plan's due date): 1" in body
     assert "(4 days overdue): R07 on NSF O-1" in body and f"{BASE}/findings/{overdue.pk}/" in body
     assert "K-1" not in body
-    assert mail.outbox[0].subject.endswith("3 new findings, 1 overdue mitigation plans")
+    assert mail.outbox[0].subject.endswith("3 new findings, 1 overdue mitigation plan")
     assert keys(reviewer) == {f"digest:{today.isoformat()}"} and keys(auditor) == set()
 
     assert reviewer_digest_send() == 0 and len(mail.outbox) == 2  # once a day
