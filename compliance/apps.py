@@ -9,6 +9,8 @@ class ComplianceConfig(AppConfig):
     def ready(self) -> None:
         from compliance import receivers
         from compliance.audit import receivers as audit_receivers
+        from compliance.notifications import receivers as notification_receivers
 
         receivers.connect()
         audit_receivers.connect()
+        notification_receivers.connect()

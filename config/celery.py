@@ -23,6 +23,24 @@ app.conf.beat_schedule = {
         "task": "compliance.recheck_watchdog",
         "schedule": crontab(minute="*/10"),
     },
+    # Notifications (docs/notifications.md). Findings also go out when a re-check run ends;
+    # this catches evaluations made outside a run (the evaluate command).
+    "notify-findings": {
+        "task": "compliance.notify_findings",
+        "schedule": crontab(minute="*/10"),
+    },
+    "attestation-reminders": {
+        "task": "compliance.attestation_reminders",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "reviewer-digest": {
+        "task": "compliance.reviewer_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "notification-digest": {
+        "task": "compliance.notification_digest",
+        "schedule": crontab(hour=7, minute=15),
+    },
 }
 
 

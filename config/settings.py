@@ -212,7 +212,74 @@ SCREENING_REVIEW_THRESHOLD = env_float("SCREENING_REVIEW_THRESHOLD", None)
 # Files of exports run in the background (Celery); served only through the API.
 EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(BASE_DIR / "exports")))
 
+# --- E-mail and notifications (docs/notifications.md) -------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# A mail server that does not answer must not hold a Celery worker for long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "grantcheck <grantcheck@localhost>")
+# Links in e-mails are absolute: the portal's address as users reach it, without a final "/".
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# PIs hear about high and block findings in these scenarios only (blank: every scenario), so
+# a finding that exists only "if a bill passes" does not alarm them.
+NOTIFY_FINDING_SCENARIOS = env_list("NOTIFY_FINDING_SCENARIOS", ["current"])
+
+# --- Single sign-on: OpenID Connect (docs/sso.md) -------------------------------------
+# Off unless OIDC_RP_CLIENT_ID is set; then the endpoints and the secret are required.
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+
+
+def _group_map_parse(text: str) -> dict[str, str]:
+    """Parse "research-office=reviewer,audit=auditor" into {"research-office": "reviewer", ...}."""
+    from projects.access import ROLE_GROUPS
+
+    mapping: dict[str, str] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        claim_group, sep, role = (x.strip() for x in item.partition("="))
+        if not sep or not claim_group or role not in ROLE_GROUPS:
+            raise ImproperlyConfigured(
+                f"OIDC_GROUP_MAP entry {item!r} must be <identity-provider group>=<one of "
+                f"{', '.join(ROLE_GROUPS)}>"
+            )
+        mapping[claim_group] = role
+    return mapping
+
+
+if OIDC_ENABLED:
+    OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT")
+    OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT")
+    OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT")
+    OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT")
+    OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+    _oidc_required = {
+        "OIDC_RP_CLIENT_SECRET": OIDC_RP_CLIENT_SECRET,
+        "OIDC_OP_AUTHORIZATION_ENDPOINT": OIDC_OP_AUTHORIZATION_ENDPOINT,
+        "OIDC_OP_TOKEN_ENDPOINT": OIDC_OP_TOKEN_ENDPOINT,
+        "OIDC_OP_USER_ENDPOINT": OIDC_OP_USER_ENDPOINT,
+    }
+    if OIDC_RP_SIGN_ALGO.startswith(("RS", "ES")):
+        _oidc_required["OIDC_OP_JWKS_ENDPOINT"] = OIDC_OP_JWKS_ENDPOINT
+    _oidc_missing = sorted(k for k, v in _oidc_required.items() if not v)
+    if _oidc_missing:
+        raise ImproperlyConfigured(
+            f"OIDC_RP_CLIENT_ID is set, so single sign-on needs {', '.join(_oidc_missing)}"
+        )
+    OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+    OIDC_GROUP_MAP = _group_map_parse(env_str("OIDC_GROUP_MAP"))
+    OIDC_CREATE_USER = env_bool("OIDC_CREATE_USER", default=True)
+    OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", default=True)
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+    AUTHENTICATION_BACKENDS.append("config.oidc.GrantcheckOIDCBackend")
 
 LOGGING = {
     "version": 1,
