@@ -138,6 +138,23 @@ def rule_diff(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+def _draft_save(
+    *,
+    rule: Rule,
+    latest: RuleVersion | None,
+    content: dict[str, Any],
+    text: str,
+    note: str,
+    user: Any,
+) -> tuple[RuleVersion | None, DraftError | None]:
+    if latest is not None and content_hash(content) == latest.content_hash:
+        return None, DraftError(f"No change from v{latest.number}: nothing to save.")
+    try:
+        return rule_version_create(rule=rule, content=content, user=user, note=note), None
+    except ApplicationError as exc:
+        return None, draft_error_from(exc, text)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def rule_draft(request: HttpRequest, key: str) -> HttpResponse:
@@ -146,22 +163,19 @@ def rule_draft(request: HttpRequest, key: str) -> HttpResponse:
     latest = rule.versions.order_by("-number").first()
     text = rule_yaml(latest.content) if latest else f"id: {rule.key}\ntitle: {rule.title}\n"
     note = ""
+    valid = False  # "Validate" without JavaScript: checked, not saved
     error: DraftError | None = None
     if request.method == "POST":
         require_admin(request)
         text = request.POST.get("content", "")
         note = request.POST.get("note", "").strip()[:500]
         content, error = draft_parse(rule=rule, text=text)
-        if content is not None and latest and content_hash(content) == latest.content_hash:
-            error = DraftError(f"No change from v{latest.number}: nothing to save.")
-        if content is not None and error is None:
-            try:
-                version = rule_version_create(
-                    rule=rule, content=content, user=request.user, note=note
-                )
-            except ApplicationError as exc:
-                error = draft_error_from(exc, text)
-            else:
+        valid = content is not None and request.POST.get("action") == "validate"
+        if content is not None and not valid:
+            version, error = _draft_save(
+                rule=rule, latest=latest, content=content, text=text, note=note, user=request.user
+            )
+            if version is not None:
                 messages.success(request, f"Saved draft v{version.number} of {rule.key}.")
                 return HttpResponseRedirect(
                     reverse("portal-rule-version", args=[rule.key, version.number])
@@ -175,6 +189,7 @@ def rule_draft(request: HttpRequest, key: str) -> HttpResponse:
             "text": text,
             "note": note,
             "error": error,
+            "valid": valid,
             "can_edit": can_administer(request.user),
         },
         status=400 if error else 200,

@@ -233,6 +233,43 @@ def test_validate_answers_inline_without_saving(rules_loaded: None, admin_user: 
 
 
 @pytest.mark.django_db
+def test_validate_works_without_javascript_and_saves_nothing(
+    rules_loaded: None, admin_user: Any
+) -> None:
+    before = RuleVersion.objects.count()
+    client = _client(admin_user)
+    form = client.get("/rules/R07/draft/").content.decode()
+    assert 'name="action" value="validate" hx-post="/rules/R07/draft/validate/"' in form
+    text = _with_lookback(3)
+    response = client.post("/rules/R07/draft/", {"content": text, "action": "validate"})
+    page = unescape(response.content.decode())
+    assert response.status_code == 200 and "Valid: this draft compiles" in page
+    assert f">{text}</textarea>" in page
+    assert RuleVersion.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_writes_need_the_csrf_token(rules_loaded: None, admin_user: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    before = list(RuleVersion.objects.values_list("pk", "status"))
+    assert client.post("/rules/R07/draft/", {"content": _with_lookback(3)}).status_code == 403
+    assert client.post("/rules/R07/versions/1/retire/", {"confirm": "yes"}).status_code == 403
+    assert list(RuleVersion.objects.values_list("pk", "status")) == before
+    form = client.get("/rules/R07/draft/").content.decode()
+    assert 'name="csrfmiddlewaretoken"' in form and "X-CSRFToken" in form  # htmx header
+
+
+@pytest.mark.django_db
+def test_unknown_rules_and_versions_are_404_for_portfolio_users(
+    rules_loaded: None, auditor: Any
+) -> None:
+    client = _client(auditor)
+    for url in ("/rules/NOPE/", "/rules/R07/versions/99/", "/rules/R07/versions/99/preview/"):
+        assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.django_db
 def test_diff_shows_the_changed_parameter_lines_marked_added_and_removed(
     rules_loaded: None, auditor: Any
 ) -> None:

@@ -281,3 +281,15 @@ def test_entries_are_paginated_and_searchable(admin_user: Any, auditor: Any) -> 
     assert "1 entry matching" in found and "Institute number" not in found
     by_id = client.get(f"/lists/versions/{version.pk}/", {"q": "EL-007"}).content.decode()
     assert "Institute number 007" in by_id and "Institute number 008" not in by_id
+
+
+@pytest.mark.django_db
+def test_ofac_sdn_takes_its_three_files_together(admin_user: Any) -> None:
+    files = [_upload(f"ofac/{name}") for name in ("sdn.csv", "alt.csv", "add.csv")]
+    for upload in files:
+        upload.name = Path(upload.name).name
+    response = _client(admin_user).post("/lists/import/", {"format": "ofac-sdn", "file": files})
+    assert response.status_code == 200, response.content.decode()
+    version = ListVersion.objects.get(reference_list__code="SDN")
+    assert version.format == "ofac-sdn" and version.entry_count > 0
+    assert version.entry_count == version.entries.count()
