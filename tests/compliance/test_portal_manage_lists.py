@@ -285,9 +285,10 @@ def test_entries_are_paginated_and_searchable(admin_user: Any, auditor: Any) -> 
 
 @pytest.mark.django_db
 def test_ofac_sdn_takes_its_three_files_together(admin_user: Any) -> None:
-    files = [_upload(f"ofac/{name}") for name in ("sdn.csv", "alt.csv", "add.csv")]
-    for upload in files:
-        upload.name = Path(upload.name).name
+    files = [
+        SimpleUploadedFile(name, (DATA / "ofac" / name).read_bytes())
+        for name in ("sdn.csv", "alt.csv", "add.csv")
+    ]
     response = _client(admin_user).post("/lists/import/", {"format": "ofac-sdn", "file": files})
     assert response.status_code == 200, response.content.decode()
     version = ListVersion.objects.get(reference_list__code="SDN")
