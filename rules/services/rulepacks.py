@@ -167,9 +167,13 @@ def rule_version_create(
 
 def _publish(version: RuleVersion, user: Any) -> None:
     now = timezone.now()
-    RuleVersion.objects.filter(rule=version.rule, status=RuleVersion.Status.PUBLISHED).update(
-        status=RuleVersion.Status.RETIRED, retired_at=now
-    )
+    # One row at most: saved one by one so the retirement is audited like any other change.
+    for previous in RuleVersion.objects.select_for_update().filter(
+        rule=version.rule, status=RuleVersion.Status.PUBLISHED
+    ):
+        previous.status = RuleVersion.Status.RETIRED
+        previous.retired_at = now
+        previous.save(update_fields=["status", "retired_at"])
     version.status = RuleVersion.Status.PUBLISHED
     version.published_at = now
     version.save(update_fields=["status", "published_at"])

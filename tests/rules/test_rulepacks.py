@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
+from compliance.models import AuditEvent
 from projects.errors import ApplicationError
 from rules.models import PackParameter, Rule, RuleVersion
 from rules.services.rulepacks import (
@@ -67,6 +68,12 @@ def test_publishing_a_draft_retires_the_previous_version(loaded: None, reviewer:
     draft.refresh_from_db()
     assert (live.status, draft.status) == ("retired", "published")
     assert rule.published_version == draft
+    retired = AuditEvent.objects.filter(
+        object_type="rules.ruleversion", object_id=str(live.pk), action="update"
+    ).last()
+    assert retired is not None
+    assert (retired.before or {}).get("status") == "published"
+    assert (retired.after or {}).get("status") == "retired"
     with pytest.raises(ApplicationError, match="Only a draft"):
         rule_version_publish(version=draft)
 
