@@ -179,7 +179,8 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     """Assign one finding (a row, or the finding page) or the selected findings."""
     _require_reviewer(request)
     ids = _selected_ids(request)
-    findings = list(findings_visible_to(user=request.user).filter(pk__in=ids).only("pk"))
+    visible = findings_visible_to(user=request.user).select_related(None)
+    findings = list(visible.filter(pk__in=ids).only("pk"))
     error, done = "", 0
     try:
         if not findings or len(findings) != len(ids):
