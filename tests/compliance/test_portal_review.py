@@ -62,7 +62,7 @@ def _findings(n: int, **overrides: Any) -> list[Finding]:
         Finding(
             scenario=scenario,
             rule=rule,
-            rule_version=rule.versions.first(),
+            rule_version=rule.versions.latest("pk"),
             project=projects[i % 5],
             subject=f"person:{i}",
             severity=overrides.get("severity", "high"),
@@ -171,23 +171,30 @@ def test_queue_filters_are_dropdowns_from_the_data(
 
 @pytest.mark.django_db
 def test_queue_per_page_and_constant_queries_across_page_sizes(
-    rules_loaded: None, reviewer: Any
+    rules_loaded: None, reviewer: Any, auditor: Any
 ) -> None:
     made = _findings(200)
     Finding.objects.filter(pk__in=[f.pk for f in made[::3]]).update(assignee=reviewer)
     client = _client(reviewer)
     assert len(client.get("/findings/").context["page"]) == 50  # the default
     assert len(client.get("/findings/", {"per_page": "999"}).context["page"]) == 50
-    counts = {}
-    for size in (25, 200):
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get("/findings/", {"per_page": size})
-        assert response.status_code == 200
-        assert len(response.context["page"]) == size
-        assert response.content.decode().count('form="bulk" name="finding"') == size
-        counts[size] = len(queries)
-    assert counts[25] == counts[200]
-    page = client.get("/findings/", {"per_page": 25, "page": 8}).content.decode()
+    # reviewers get a checkbox and an assign form per row, auditors the assignee's name
+    for user, marker in (
+        (reviewer, 'form="bulk" name="finding"'),
+        (auditor, "<td>reviewer_user</td>"),
+    ):
+        client = _client(user)
+        counts, rows = {}, {}
+        for size in (25, 200):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get("/findings/", {"per_page": size, "sort": "award"})
+            assert response.status_code == 200
+            assert len(response.context["page"]) == size
+            rows[size] = response.content.decode().count(marker)
+            counts[size] = len(queries)
+        assert counts[25] == counts[200], user
+        assert rows[200] > rows[25] > 0
+    page = _client(reviewer).get("/findings/", {"per_page": 25, "page": 8}).content.decode()
     assert "page 8 of 8" in page and "per_page=25" in page
 
 
@@ -459,7 +466,7 @@ def test_match_reject_needs_a_reason_and_keeps_the_choice(
 def test_dashboard_charts_show_the_portfolio_numbers(rules_loaded: None, reviewer: Any) -> None:
     current, safe = Scenario.objects.order_by("position")[:2]
     rule = Rule.objects.get(key="R07")
-    version = rule.versions.first()
+    version = rule.versions.latest("pk")
     physics = ProjectFactory.create(sponsor="NSF", department="Physics", amount_usd=100000)
     aero = ProjectFactory.create(sponsor="DOD", department="Aerospace", amount_usd=250000)
     chem = ProjectFactory.create(sponsor="NSF", department="Chemistry", amount_usd=40000)
