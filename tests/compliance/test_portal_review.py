@@ -539,3 +539,53 @@ def test_runs_fragment_polls_only_while_a_run_is_active(rules_loaded: None, revi
     RecheckRun.objects.filter(pk=run.pk).update(status=RecheckRun.Status.DONE, chunks_done=4)
     done = client.get("/dashboard/runs/").content.decode()
     assert "hx-trigger" not in done and 'max="4" value="4"' in done
+
+
+# ---------------------------------------------------------------- charts (no database)
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(markup: str) -> Any:
+    from xml.etree import ElementTree
+
+    return ElementTree.fromstring(markup)  # noqa: S314 - our own output, parsed to check it
+
+
+def test_charts_are_well_formed_svg_with_escaped_labels_and_proportional_marks() -> None:
+    from compliance.portal.charts import hbar_chart, line_chart, stacked_hbar_chart
+
+    bars = _svg(
+        hbar_chart(
+            chart_id="t",
+            title="Money",
+            desc="Two bars",
+            rows=[("<script>alert(1)</script>", Decimal(50)), ("B & C", Decimal(100))],
+        )
+    )
+    assert bars.get("role") == "img" and bars.get("aria-labelledby") == "t-title t-desc"
+    assert bars.find(f"{SVG}title").text == "Money"
+    assert bars.find(f"{SVG}desc").text == "Two bars"
+    assert not list(bars.iter(f"{SVG}script")) and not list(bars.iter("script"))
+    widths = [int(r.get("width")) for r in bars.iter(f"{SVG}rect")]
+    assert widths[1] == 2 * widths[0] > 0
+    labels = [t.text for t in bars.iter(f"{SVG}text")]
+    assert labels == ["<script>alert(1)</script>", "$50", "B & C", "$100"]
+    stacked = _svg(
+        stacked_hbar_chart(
+            chart_id="s",
+            title="By severity",
+            desc="d",
+            rows=[("Physics", {"high": 3, "low": 1})],
+            keys=["high", "low"],
+        )
+    )
+    marks = [r.find(f"{SVG}title") for r in stacked.iter(f"{SVG}rect")]
+    assert [m.text for m in marks if m is not None] == ["Physics, high: 3", "Physics, low: 1"]
+    line = _svg(
+        line_chart(
+            chart_id="l", title="Weekly", desc="d", x_labels=["a", "b"], series=[("S", [0, 4])]
+        )
+    )
+    assert line.find(f"{SVG}polyline").get("points") == "40.0,220.0 710.0,10.0"
