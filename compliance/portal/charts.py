@@ -179,13 +179,15 @@ def line_chart(
             peak=peak,
         )
     )
+    last = len(x_labels) - 1
     for i, label in enumerate(x_labels):
-        if i % 4 == 0 or i == len(x_labels) - 1:
+        if (i % 4 == 0 and last - i >= 2) or i == last:
             parts.append(
                 format_html(
-                    '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
+                    '<text x="{}" y="{}" font-size="10" text-anchor="{}">{}</text>',
                     f"{left + i * step:.1f}",
                     base + 14,
+                    "end" if i == last and i else "middle",
                     label,
                 )
             )

@@ -38,30 +38,24 @@ def findings_assign(*, findings: Iterable[Finding], assignee: Any | None, user: 
         raise ApplicationError(MSG_NOTHING_SELECTED)
     assignee_id = getattr(assignee, "pk", None)
     rows = list(
-        Finding.objects.select_for_update()
-        .filter(pk__in=ids)
-        .exclude(assignee_id=assignee_id)
-        .only("pk", "assignee_id", "rule_id", "severity", "project_id", "subject", "scenario_id")
+        Finding.objects.select_for_update().filter(pk__in=ids).exclude(assignee_id=assignee_id)
     )
-    if not rows:
-        return 0
-    changes = []
-    for row in rows:
-        changes.append(
-            Change(
-                action="assign",
-                object_type="compliance.finding",
-                object_id=str(row.pk),
-                object_repr=str(row),
-                before={"assignee_id": row.assignee_id},
-                after={"assignee_id": assignee_id, "assigned_by": getattr(user, "pk", None)},
-            )
+    changes = [
+        Change(
+            action="assign",
+            object_type="compliance.finding",
+            object_id=str(row.pk),
+            object_repr=str(row),
+            before={"assignee_id": row.assignee_id},
+            after={"assignee_id": assignee_id, "assigned_by": getattr(user, "pk", None)},
         )
+        for row in rows
+    ]
+    for row in rows:
         row.assignee_id = assignee_id
-    # a queryset update sends no model signals: the history and audit rows are written here
-    Finding.objects.filter(pk__in=[r.pk for r in rows]).update(assignee_id=assignee_id)
-    full = list(Finding.objects.filter(pk__in=[r.pk for r in rows]))
-    Finding.history.bulk_history_create(full, update=True, default_user=user)
+    # bulk writes send no model signals: the history and audit rows are written here
+    Finding.objects.bulk_update(rows, ["assignee"], batch_size=1000)
+    Finding.history.bulk_history_create(rows, update=True, default_user=user)
     audit_record_many(changes)
     return len(rows)
 

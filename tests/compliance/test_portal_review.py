@@ -284,6 +284,7 @@ def test_bulk_decide_is_all_or_nothing_and_keeps_the_form(
     page = response.content.decode()
     assert response.status_code == 400
     assert f"Finding #{gone} is no longer in the queue; nothing was decided." in page
+    assert '<p class="error" role="alert">Nothing was decided: Finding' in page  # at the top
     assert not FindingDecision.objects.exists()
     assert set(Finding.objects.values_list("review_status", flat=True)) == {"new"}
     assert "Needs the VP for research</textarea>" in page
