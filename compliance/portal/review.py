@@ -9,7 +9,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -218,13 +217,12 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
     ids = _selected_ids(request)
     values = decision_values(request)
     try:
-        with transaction.atomic():
-            made = findings_decide(
-                queryset=findings_visible_to(user=request.user),
-                ids=ids,
-                user=request.user,
-                **decision_kwargs(values),
-            )
+        made = findings_decide(
+            queryset=findings_visible_to(user=request.user),
+            ids=ids,
+            user=request.user,
+            **decision_kwargs(values),
+        )
     except ApplicationError as exc:
         response = queue_render(
             request, selected=ids, form=values, errors=decision_errors(exc.message)

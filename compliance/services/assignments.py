@@ -1,4 +1,4 @@
-"""Assigning findings to research-office reviewers: one UPDATE, model history, audit events."""
+"""Assigning findings to research-office reviewers: one bulk update, model history, audit."""
 
 from __future__ import annotations
 

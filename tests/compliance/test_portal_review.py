@@ -232,6 +232,13 @@ def test_assign_a_row_records_assignee_and_audit_event(
     assert "only be assigned to research-office reviewers" in bad.content.decode()
     finding.refresh_from_db()
     assert finding.assignee == reviewer
+    # without htmx the error comes back on the page the form was on
+    plain = client.post(
+        "/findings/assign/",
+        {"finding": finding.pk, "assignee": pi.pk, "next": f"/findings/{finding.pk}/"},
+        follow=True,
+    )
+    assert "only be assigned to research-office reviewers" in plain.content.decode()
     page = client.get(f"/findings/{finding.pk}/").content.decode()
     assert "Assignee unassigned → admin_user" in page and "admin_user → reviewer_user" in page
 
