@@ -64,27 +64,14 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
-    form = {"status": "", "reason": ""}
+    form: dict[str, str] = {"status": "", "reason": ""}
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not can_review(request.user):
             raise PermissionDenied("Only research-office reviewers may decide matches.")
-        form = {k: request.POST.get(k, "") for k in form}
-        if form["status"] not in (
-            OrganisationMatch.Review.CONFIRMED,
-            OrganisationMatch.Review.REJECTED,
-        ):
-            errors["status"] = MSG_CHOOSE
-        try:
-            if not errors:
-                organisation_match_review(
-                    match=match, status=form["status"], reason=form["reason"], user=request.user
-                )
-                return HttpResponseRedirect(reverse("portal-match", args=[match.pk]))
-            if not form["reason"].strip():
-                errors["reason"] = MSG_REASON_REQUIRED
-        except ApplicationError as exc:
-            errors["reason" if exc.message == MSG_REASON_REQUIRED else "form"] = exc.message
+        form, errors = _decide(request, match)
+        if not errors:
+            return HttpResponseRedirect(reverse("portal-match", args=[match.pk]))
     ties = (
         Tie.objects.filter(organisation=match.organisation)
         .select_related("person", "project")
@@ -107,3 +94,26 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+def _decide(
+    request: HttpRequest, match: OrganisationMatch
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Every problem with the form at once, each next to its field; nothing typed is lost."""
+    form = {k: request.POST.get(k, "") for k in ("status", "reason")}
+    errors: dict[str, str] = {}
+    if form["status"] not in (
+        OrganisationMatch.Review.CONFIRMED,
+        OrganisationMatch.Review.REJECTED,
+    ):
+        errors["status"] = MSG_CHOOSE
+    if not form["reason"].strip():
+        errors["reason"] = MSG_REASON_REQUIRED
+    if not errors:
+        try:
+            organisation_match_review(
+                match=match, status=form["status"], reason=form["reason"], user=request.user
+            )
+        except ApplicationError as exc:
+            errors["form"] = exc.message
+    return form, errors
