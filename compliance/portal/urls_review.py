@@ -1,7 +1,19 @@
-"""Portal routes: review pages (included from config/urls.py)."""
+"""Portal routes: review pages (included from config/urls.py).
+
+The dashboard, queue and finding pages keep their routes in config/urls.py.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from compliance.portal import dashboard, finding, matches, review
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("dashboard/runs/", dashboard.dashboard_runs, name="portal-dashboard-runs"),
+    path("findings/assign/", review.queue_assign, name="portal-queue-assign"),
+    path("findings/decide/", review.queue_decide, name="portal-queue-decide"),
+    path("findings/<int:pk>/comments/", finding.finding_comment, name="portal-finding-comment"),
+    path("matches/", matches.match_list, name="portal-matches"),
+    path("matches/<int:pk>/", matches.match_detail, name="portal-match"),
+]

@@ -55,10 +55,3 @@ def finding_decide(
     finding.review_status = decision
     finding.save(update_fields=["review_status"])
     return made
-
-
-@transaction.atomic
-def finding_assign(*, finding: Finding, assignee: Any) -> Finding:
-    finding.assignee = assignee
-    finding.save(update_fields=["assignee"])
-    return finding

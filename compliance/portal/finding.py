@@ -1,0 +1,96 @@
+"""The finding page: evidence chain, history, comments, assignment and the decision form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from compliance.models import Finding
+from compliance.portal.finding_data import finding_history, finding_match
+from compliance.portal.forms import (
+    DECISION_CHOICES,
+    decision_errors,
+    decision_kwargs,
+    decision_values,
+)
+from compliance.portal.review import UNASSIGNED
+from compliance.selectors import findings_visible_to
+from compliance.services.assignments import assignable_users
+from compliance.services.comments import can_comment, finding_comment_add
+from compliance.services.decisions import finding_decide
+from projects.access import can_review, sees_whole_portfolio
+from projects.errors import ApplicationError
+
+
+def _finding(request: HttpRequest, pk: int) -> Finding:
+    qs = findings_visible_to(user=request.user).select_related(
+        "assignee", "list_entry__version__reference_list", "tie__organisation"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def finding_render(
+    request: HttpRequest, finding: Finding, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    reviewer = can_review(request.user)
+    context = {
+        "finding": finding,
+        "match": finding_match(finding),
+        "decisions": finding.decisions.select_related("decided_by"),
+        "history": finding_history(finding),
+        "comments": finding.comments.select_related("author"),
+        "can_decide": reviewer,
+        "can_comment": can_comment(user=request.user, finding=finding),
+        "sees_portfolio": sees_whole_portfolio(request.user),
+        "assignees": list(assignable_users().only("pk", "username")) if reviewer else [],
+        "unassigned": UNASSIGNED,
+        "next": reverse("portal-finding", args=[finding.pk]),
+        "f": finding,
+        "choices": DECISION_CHOICES,
+        "legal": (finding.rule_version.content or {}).get("legal_basis", {}),
+        "form": {},
+        "errors": {},
+        "comment_body": "",
+        "comment_error": "",
+        **extra,
+    }
+    return render(request, "compliance/portal/finding.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _finding(request, pk)
+    if request.method == "GET":
+        return finding_render(request, finding)
+    if not can_review(request.user):
+        raise PermissionDenied("Only research-office reviewers may decide findings.")
+    values = decision_values(request)
+    try:
+        finding_decide(finding=finding, user=request.user, **decision_kwargs(values))
+    except ApplicationError as exc:
+        return finding_render(request, finding, form=values, errors=decision_errors(exc.message))
+    return HttpResponseRedirect(reverse("portal-finding", args=[finding.pk]))
+
+
+@login_required
+@require_POST
+def finding_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = _finding(request, pk)
+    if not can_comment(user=request.user, finding=finding):
+        raise PermissionDenied("Only reviewers and the project's PI or co-PI may comment.")
+    body = request.POST.get("body", "")
+    try:
+        comment = finding_comment_add(finding=finding, user=request.user, body=body)
+    except ApplicationError as exc:
+        return finding_render(
+            request, finding, status=400, comment_body=body, comment_error=exc.message
+        )
+    url = reverse("portal-finding", args=[finding.pk])
+    return HttpResponseRedirect(f"{url}#comment-{comment.pk}")

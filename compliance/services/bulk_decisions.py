@@ -1,0 +1,73 @@
+"""One decision applied to many findings: all of them, or none."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from compliance.models import Finding, FindingDecision
+from compliance.services.decisions import (
+    MSG_PLAN_REQUIRED,
+    MSG_REASON_REQUIRED,
+    MSG_WAIVER_REQUIRED,
+    finding_decide,
+)
+from projects.errors import ApplicationError
+
+MSG_NOTHING_SELECTED = "Select at least one finding to decide."
+MSG_MISSING = "Finding #{pk} is no longer in the queue; nothing was decided."
+MSG_FAILED = "Finding #{pk}: {message} Nothing was decided."
+# problems with the form itself, the same for every finding: reported without a finding id
+FIELD_MESSAGES = {
+    MSG_REASON_REQUIRED: "reason",
+    MSG_PLAN_REQUIRED: "mitigation_plan",
+    MSG_WAIVER_REQUIRED: "waiver_reference",
+}
+
+
+@transaction.atomic
+def findings_decide(
+    *,
+    queryset: QuerySet[Finding],
+    ids: Sequence[int],
+    decision: str,
+    reason: str,
+    user: Any,
+    mitigation_plan: str = "",
+    due_date: date | None = None,
+    waiver_reference: str = "",
+) -> list[FindingDecision]:
+    """Decide every selected finding (looked up in `queryset`, the caller's visible scope).
+
+    The first problem raises ApplicationError naming the finding, and the transaction rolls
+    back the decisions already made.
+    """
+    if not ids:
+        raise ApplicationError(MSG_NOTHING_SELECTED)
+    found = {f.pk: f for f in queryset.filter(pk__in=ids)}
+    made = []
+    for pk in ids:
+        finding = found.get(pk)
+        if finding is None:
+            raise ApplicationError(MSG_MISSING.format(pk=pk))
+        try:
+            made.append(
+                finding_decide(
+                    finding=finding,
+                    decision=decision,
+                    reason=reason,
+                    user=user,
+                    mitigation_plan=mitigation_plan,
+                    due_date=due_date,
+                    waiver_reference=waiver_reference,
+                )
+            )
+        except ApplicationError as exc:
+            if exc.message in FIELD_MESSAGES:
+                raise
+            raise ApplicationError(MSG_FAILED.format(pk=pk, message=exc.message)) from exc
+    return made
