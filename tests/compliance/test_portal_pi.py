@@ -467,3 +467,12 @@ def test_a_user_without_a_person_record_is_told_so(outsider: Any) -> None:
     assert "not linked to a person record" in page and "Attest</button>" not in page
     assert _client(outsider).post("/attestation/", {"confirm": "on"}).status_code == 403
     assert not Attestation.objects.exists()
+
+
+def test_nav_links_the_attestation_page_only_for_people_with_a_person_record(
+    pi: Any, outsider: Any, auditor: Any
+) -> None:
+    link = 'href="/attestation/"'
+    assert link in _client(pi).get("/projects/").content.decode()
+    assert link not in _client(outsider).get("/projects/").content.decode()
+    assert link not in _client(auditor).get("/dashboard/").content.decode()
