@@ -246,6 +246,17 @@ def measure(client: Any, args: argparse.Namespace) -> dict[str, Any]:
         return timed_get(client, "/findings/")[0]
 
     first_ms, samples = median_ms(first_page, args.runs, args.warmup)
+    with CaptureQueriesContext(connection) as first_queries:
+        total_ms = timed_get(client, "/findings/")[0]
+    sql = sorted(
+        ((float(q["time"]) * 1000, q["sql"]) for q in first_queries.captured_queries),
+        reverse=True,
+    )
+    breakdown = {
+        "total_ms": round(total_ms, 1),
+        "sql_ms": round(sum(ms for ms, _ in sql), 1),
+        "slowest_sql": [{"ms": round(ms, 1), "sql": text[:300]} for ms, text in sql[:3]],
+    }
     sizes: dict[str, dict[str, Any]] = {}
     for size in PAGE_SIZES:
         path = f"/findings/?per_page={size}"
@@ -265,6 +276,7 @@ def measure(client: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "first_page_median_ms": round(first_ms, 1),
         "first_page_samples_ms": [round(s, 1) for s in samples],
+        "first_page_breakdown": breakdown,
         "per_page": sizes,
         "per_page_honoured": all(s["honoured"] for s in sizes.values()),
         "queries_constant": len(set(counts)) == 1,
@@ -281,6 +293,10 @@ def report(database: str, counts: dict[str, int], result: dict[str, Any]) -> dic
         f"first page      median {result['first_page_median_ms']} ms "
         f"(samples {result['first_page_samples_ms']}); goal < {GOAL_MS:.0f} ms"
     )
+    b = result["first_page_breakdown"]
+    print(f"  one request   {b['total_ms']} ms, of which SQL {b['sql_ms']} ms; slowest SQL:")
+    for q in b["slowest_sql"]:
+        print(f"    {q['ms']:>7} ms  {q['sql'][:140]}")
     print("per_page        queries  median ms  rows shown")
     for size, s in result["per_page"].items():
         note = "" if s["honoured"] else "  (per_page ignored: page size unchanged)"
