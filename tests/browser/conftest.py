@@ -27,8 +27,10 @@ def _missing(reason: str) -> None:
     pytest.skip(f"{reason} (apt-get install chromium, or run .ci/run)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module, closed afterwards: Playwright's event loop and the
+    DJANGO_ALLOW_ASYNC_UNSAFE it needs never outlive the browser tests."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
