@@ -15,7 +15,8 @@ when it already holds the same number of findings. Without DATABASE_URL, a tempo
 file, removed at the end. Runs with DEBUG off (production-like), eager Celery, local cache.
 
 Goals: first page < 300 ms; the query count does not grow with the page size.
-Prints the figures and, as its LAST line, one JSON object.
+Prints the figures and, as its LAST line, one JSON object. Exit status 0 when both goals are
+met, 1 otherwise.
 
 Usage:
   .venv/bin/python bench/web.py [--findings 100000] [--projects 5000] [--runs 9] [--warmup 3]
