@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck pytest migrate demo worker beat clean
+.PHONY: install run test lint typecheck pytest migrate demo worker beat clean screenshots
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ pytest: install
 
 ## The whole test suite: lint, format, types, tests.
 test: lint typecheck pytest
+
+## PNGs of the main pages in docs/screenshots/ (temporary demo database, system Chromium).
+screenshots: install
+	$(PY) docs/screenshots.py
 
 worker: install
 	$(VENV)/bin/celery -A config worker --loglevel=INFO
