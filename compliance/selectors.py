@@ -10,14 +10,18 @@ from django.db.models import QuerySet
 
 from compliance.models import Finding
 from compliance.services.whatif import AT_STAKE
+from projects.access import sees_whole_portfolio
 from projects.selectors import projects_visible_to
 from rules.models import Scenario
 
 
 def findings_visible_to(*, user: Any) -> QuerySet[Finding]:
-    return Finding.objects.filter(
-        project__in=projects_visible_to(user=user).values("pk")
-    ).select_related("scenario", "rule", "rule_version", "project", "person", "tie", "list_entry")
+    qs = Finding.objects.all()
+    if not sees_whole_portfolio(user):  # the whole portfolio needs no project filter at all
+        qs = qs.filter(project__in=projects_visible_to(user=user).values("pk"))
+    return qs.select_related(
+        "scenario", "rule", "rule_version", "project", "person", "tie", "list_entry"
+    )
 
 
 def exposure_summary(*, user: Any) -> list[dict[str, Any]]:

@@ -157,6 +157,8 @@ class Finding(models.Model):
         indexes = [
             models.Index(fields=["scenario", "status", "severity"]),
             models.Index(fields=["project", "scenario"]),
+            # the review queue's default order: open findings by dollars at stake
+            models.Index(fields=["status", "-amount_usd", "id"], name="finding_queue_by_amount"),
         ]
 
     def __str__(self) -> str:
