@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from compliance.models import Finding
+from compliance.services.evaluation import portfolio_evaluate
 from projects.models import Organisation, Person, Project
+from rules.models import Scenario
 from rules.services.lists import list_import
 from rules.services.rulepacks import rules_load
 from rules.services.screening import organisations_screen
@@ -89,3 +92,12 @@ def portfolio(rules_loaded: None, pi: Any) -> dict[str, Any]:
         "pi": pi,
         "co_pi": co_pi,
     }
+
+
+@pytest.fixture
+def evaluated(portfolio: dict[str, Any]) -> dict[str, Any]:
+    """The portfolio evaluated under every scenario; "finding" is its R07 finding today."""
+    for scenario in Scenario.objects.all():
+        portfolio_evaluate(scenario=scenario, today=TODAY)
+    portfolio["finding"] = Finding.objects.get(rule__key="R07", scenario__code="current")
+    return portfolio

@@ -8,18 +8,8 @@ from typing import Any
 import pytest
 
 from compliance.models import Finding
-from compliance.services.evaluation import portfolio_evaluate
-from rules.models import Scenario
-from tests.compliance.conftest import TODAY
 
 READ_ENDPOINTS = ["findings", "rule-packs", "rule-versions", "scenarios"]
-
-
-@pytest.fixture
-def evaluated(portfolio: dict[str, Any]) -> dict[str, Any]:
-    for scenario in Scenario.objects.all():
-        portfolio_evaluate(scenario=scenario, today=TODAY)
-    return portfolio
 
 
 def _results(response: Any) -> list[dict[str, Any]]:

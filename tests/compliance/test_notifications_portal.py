@@ -11,15 +11,9 @@ from django.test import Client, RequestFactory
 
 from compliance.models import Notification, NotificationPreference
 from compliance.notifications.delivery import MSG_UNKNOWN_DELIVERY
+from tests.web import signed_in
 
 PAGE = "/notifications/"
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def checked(page: str) -> str:
@@ -55,7 +49,7 @@ def mine(pi: Any, co_pi: Any) -> dict[str, Any]:
 
 @pytest.mark.django_db
 def test_anonymous_is_sent_to_sign_in_everywhere(mine: dict[str, Any]) -> None:
-    client = _client(None)
+    client = signed_in(None)
     pk = mine["unread"].pk
     for method, url in (
         ("get", PAGE),
@@ -74,7 +68,7 @@ def test_anonymous_is_sent_to_sign_in_everywhere(mine: dict[str, Any]) -> None:
 def test_a_user_sees_only_their_own_newest_first_with_unread_marked(
     mine: dict[str, Any], pi: Any
 ) -> None:
-    page = _client(pi).get(PAGE).content.decode()
+    page = signed_in(pi).get(PAGE).content.decode()
     assert "High finding number 4" not in page
     positions = [page.index(f"High finding number {n}") for n in (3, 2, 1)]
     assert positions == sorted(positions)  # newest first
@@ -89,16 +83,16 @@ def test_another_users_notification_is_404_and_stays_unread(
 ) -> None:
     theirs = mine["theirs"]
     for user in (pi, outsider):
-        assert _client(user).post(f"/notifications/{theirs.pk}/read/").status_code == 404
+        assert signed_in(user).post(f"/notifications/{theirs.pk}/read/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
-    outsider_page = _client(outsider).get(PAGE).content.decode()
+    outsider_page = signed_in(outsider).get(PAGE).content.decode()
     assert "You have no notifications." in outsider_page and "High finding" not in outsider_page
 
 
 @pytest.mark.django_db
 def test_mark_read_then_mark_all_read(mine: dict[str, Any], pi: Any, co_pi: Any) -> None:
-    client = _client(pi)
+    client = signed_in(pi)
     response = client.post(f"/notifications/{mine['unread'].pk}/read/", {"page": "1"})
     assert response.status_code == 302 and response["Location"] == "/notifications/?page=1"
     mine["unread"].refresh_from_db()
@@ -117,7 +111,7 @@ def test_mark_read_then_mark_all_read(mine: dict[str, Any], pi: Any, co_pi: Any)
 def test_preference_is_saved_and_a_bad_value_is_refused_next_to_the_field(
     mine: dict[str, Any], pi: Any
 ) -> None:
-    client = _client(pi)
+    client = signed_in(pi)
     assert checked(client.get(PAGE).content.decode()) == "immediate"
     response = client.post("/notifications/preference/", {"delivery": "digest"})
     assert response.status_code == 302 and response["Location"] == "/notifications/?saved=1"
@@ -134,7 +128,7 @@ def test_preference_is_saved_and_a_bad_value_is_refused_next_to_the_field(
 
 @pytest.mark.django_db
 def test_writes_need_post_and_a_csrf_token(mine: dict[str, Any], pi: Any) -> None:
-    client = _client(pi)
+    client = signed_in(pi)
     assert client.get(f"/notifications/{mine['unread'].pk}/read/").status_code == 405
     assert client.get("/notifications/read-all/").status_code == 405
     strict = Client(enforce_csrf_checks=True)
@@ -148,7 +142,7 @@ def test_writes_need_post_and_a_csrf_token(mine: dict[str, Any], pi: Any) -> Non
 @pytest.mark.django_db
 def test_auditor_manages_only_their_own_notifications(mine: dict[str, Any], auditor: Any) -> None:
     own = note(auditor, 9)
-    client = _client(auditor)
+    client = signed_in(auditor)
     page = client.get(PAGE).content.decode()
     assert "High finding number 9" in page and "High finding number 1" not in page
     assert client.post(f"/notifications/{mine['unread'].pk}/read/").status_code == 404
@@ -165,7 +159,7 @@ def test_auditor_manages_only_their_own_notifications(mine: dict[str, Any], audi
 def test_pages_of_25(pi: Any) -> None:
     for n in range(30):
         note(pi, n)
-    client = _client(pi)
+    client = signed_in(pi)
     first = client.get(PAGE).content.decode()
     assert first.count("<article") == 25 and "High finding number 29<" in first
     second = client.get(PAGE, {"page": 2}).content.decode()

@@ -7,25 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from compliance.models import Finding
-from compliance.services.evaluation import portfolio_evaluate
-from rules.models import Scenario
-from tests.compliance.conftest import TODAY
-
-
-@pytest.fixture
-def evaluated(portfolio: dict[str, Any]) -> dict[str, Any]:
-    for scenario in Scenario.objects.all():
-        portfolio_evaluate(scenario=scenario, today=TODAY)
-    portfolio["finding"] = Finding.objects.get(rule__key="R07", scenario__code="current")
-    return portfolio
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
+from tests.web import signed_in
 
 
 def _pages(p: dict[str, Any]) -> list[str]:
@@ -43,7 +25,7 @@ def _pages(p: dict[str, Any]) -> list[str]:
 @pytest.mark.django_db
 def test_every_page_requires_login(evaluated: dict[str, Any]) -> None:
     for url in _pages(evaluated):
-        response = _client(None).get(url)
+        response = signed_in(None).get(url)
         assert response.status_code == 302 and response["Location"].startswith(
             "/accounts/login/"
         ), url
@@ -53,7 +35,7 @@ def test_every_page_requires_login(evaluated: dict[str, Any]) -> None:
 def test_outsider_sees_no_project_and_gets_404_or_403(
     evaluated: dict[str, Any], outsider: Any
 ) -> None:
-    client = _client(outsider)
+    client = signed_in(outsider)
     assert "No projects visible to you." in client.get("/projects/").content.decode()
     dod, finding = evaluated["dod"].pk, evaluated["finding"].pk
     for url in (f"/projects/{dod}/", f"/projects/{dod}/self-check/", f"/findings/{finding}/"):
@@ -70,7 +52,7 @@ def test_outsider_sees_no_project_and_gets_404_or_403(
 def test_pi_sees_own_project_and_self_check_side_by_side(
     evaluated: dict[str, Any], pi: Any
 ) -> None:
-    client = _client(pi)
+    client = signed_in(pi)
     assert evaluated["dod"].award_number in client.get("/projects/").content.decode()
     page = client.get(f"/projects/{evaluated['dod'].pk}/").content.decode()
     assert "Harbin Institute of Technology" in page and "R07" in page
@@ -95,7 +77,7 @@ def test_pi_sees_own_project_and_self_check_side_by_side(
 def test_auditor_reads_everything_and_cannot_decide(
     evaluated: dict[str, Any], auditor: Any
 ) -> None:
-    client = _client(auditor)
+    client = signed_in(auditor)
     for url in _pages(evaluated):
         assert client.get(url).status_code == 200, url
     finding = evaluated["finding"]
@@ -113,7 +95,7 @@ def test_auditor_reads_everything_and_cannot_decide(
 def test_reviewer_filters_the_queue_and_decides_with_a_reason(
     evaluated: dict[str, Any], reviewer: Any
 ) -> None:
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     dashboard = client.get("/dashboard/").content.decode()
     assert "Current obligations" in dashboard and "1250000.00" in dashboard
     queue = client.get("/findings/", {"scenario": "current", "severity": "high"}).content.decode()

@@ -11,26 +11,12 @@ from django.test import Client
 
 from compliance.models import AuditEvent, Finding, RecheckRun
 from compliance.portal.diffing import rule_yaml
-from compliance.services.evaluation import portfolio_evaluate
 from rules.models import Rule, RuleVersion, Scenario
 from rules.services.rulepacks import rule_version_create
 from tests.compliance.conftest import TODAY
+from tests.web import signed_in
 
 LOOKBACK = "- tie_within:\n      years:\n        param: r07_lookback_years\n"
-
-
-@pytest.fixture
-def evaluated(portfolio: dict[str, Any]) -> dict[str, Any]:
-    for scenario in Scenario.objects.all():
-        portfolio_evaluate(scenario=scenario, today=TODAY)
-    return portfolio
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _r07_yaml() -> str:
@@ -86,10 +72,10 @@ def _posts(draft: RuleVersion) -> list[tuple[str, dict[str, str]]]:
 def test_rule_pages_require_login(rules_loaded: None) -> None:
     draft = _draft(3)
     for url in _gets(draft):
-        response = _client(None).get(url)
+        response = signed_in(None).get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     for url, data in _posts(draft):
-        assert _client(None).post(url, data).status_code == 302, url
+        assert signed_in(None).post(url, data).status_code == 302, url
 
 
 @pytest.mark.django_db
@@ -97,7 +83,7 @@ def test_rule_pages_require_login(rules_loaded: None) -> None:
 def test_outsiders_and_pis_are_refused_every_rule_page(
     persona: str, evaluated: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:
-    client = _client(request.getfixturevalue(persona))
+    client = signed_in(request.getfixturevalue(persona))
     draft = _draft(3)
     versions = list(RuleVersion.objects.values_list("pk", "status"))
     assert "/rules/" not in client.get("/projects/").content.decode()  # no nav link
@@ -113,7 +99,7 @@ def test_outsiders_and_pis_are_refused_every_rule_page(
 def test_auditors_and_reviewers_read_every_rule_page_and_every_write_is_refused(
     persona: str, evaluated: dict[str, Any], request: pytest.FixtureRequest
 ) -> None:
-    client = _client(request.getfixturevalue(persona))
+    client = signed_in(request.getfixturevalue(persona))
     draft = _draft(3)
     versions = list(RuleVersion.objects.values_list("pk", "status", "number"))
     events = AuditEvent.objects.count()
@@ -134,7 +120,7 @@ def test_auditors_and_reviewers_read_every_rule_page_and_every_write_is_refused(
 def test_overview_lists_packs_published_versions_parameters_and_scenarios(
     rules_loaded: None, reviewer: Any
 ) -> None:
-    page = _client(reviewer).get("/rules/").content.decode()
+    page = signed_in(reviewer).get("/rules/").content.decode()
     r07 = Rule.objects.get(key="R07")
     assert f'href="/rules/R07/versions/{r07.published_version.number}/"' in page  # type: ignore[union-attr]
     assert "r07_lookback_years" in page
@@ -150,11 +136,11 @@ def test_rule_page_lists_versions_with_status_author_and_hash(
     rules_loaded: None, admin_user: Any, reviewer: Any
 ) -> None:
     draft = _draft(3, user=admin_user)
-    page = _client(reviewer).get("/rules/R07/").content.decode()
+    page = signed_in(reviewer).get("/rules/R07/").content.decode()
     assert f'href="/rules/R07/versions/{draft.number}/">v{draft.number}</a>' in page
     assert "admin_user" in page and draft.content_hash[:12] in page
     assert "st-draft" in page and "st-published" in page
-    yaml_page = _client(reviewer).get(f"/rules/R07/versions/{draft.number}/").content.decode()
+    yaml_page = signed_in(reviewer).get(f"/rules/R07/versions/{draft.number}/").content.decode()
     assert "years: 3" in unescape(yaml_page) and draft.content_hash in yaml_page
 
 
@@ -162,7 +148,7 @@ def test_rule_page_lists_versions_with_status_author_and_hash(
 def test_admin_saves_a_valid_draft_as_a_new_draft_version(
     rules_loaded: None, admin_user: Any
 ) -> None:
-    client = _client(admin_user)
+    client = signed_in(admin_user)
     form = unescape(client.get("/rules/R07/draft/").content.decode())
     assert _r07_yaml() in form  # prefilled with the latest version
     before = RuleVersion.objects.filter(rule__key="R07").count()
@@ -192,7 +178,7 @@ def test_invalid_yaml_is_refused_with_its_line_and_the_text_is_kept(
 ) -> None:
     before = RuleVersion.objects.count()
     text = "id: R07\ntitle: broken\ncondition: {all: [\n  {fact: tie.kind\n"
-    response = _client(admin_user).post("/rules/R07/draft/", {"content": text})
+    response = signed_in(admin_user).post("/rules/R07/draft/", {"content": text})
     page = response.content.decode()
     assert response.status_code == 400 and "Not valid YAML (line" in page
     assert f">{text}</textarea>" in unescape(page)
@@ -206,7 +192,7 @@ def test_invalid_condition_is_refused_with_path_and_line_and_the_text_is_kept(
     before = RuleVersion.objects.count()
     text = _r07_yaml().replace("fact: tie.kind", "fact: tie.colour")
     line = 1 + text.splitlines().index(next(x for x in text.splitlines() if "tie.colour" in x))
-    client = _client(admin_user)
+    client = signed_in(admin_user)
     for url in ("/rules/R07/draft/", "/rules/R07/draft/validate/"):
         response = client.post(url, {"content": text}, HTTP_HX_REQUEST="true")
         page = unescape(response.content.decode())
@@ -223,7 +209,7 @@ def test_invalid_condition_is_refused_with_path_and_line_and_the_text_is_kept(
 @pytest.mark.django_db
 def test_validate_answers_inline_without_saving(rules_loaded: None, admin_user: Any) -> None:
     before = RuleVersion.objects.count()
-    response = _client(admin_user).post(
+    response = signed_in(admin_user).post(
         "/rules/R07/draft/validate/", {"content": _with_lookback(3)}, HTTP_HX_REQUEST="true"
     )
     page = response.content.decode()
@@ -237,7 +223,7 @@ def test_validate_works_without_javascript_and_saves_nothing(
     rules_loaded: None, admin_user: Any
 ) -> None:
     before = RuleVersion.objects.count()
-    client = _client(admin_user)
+    client = signed_in(admin_user)
     form = client.get("/rules/R07/draft/").content.decode()
     assert 'name="action" value="validate" hx-post="/rules/R07/draft/validate/"' in form
     text = _with_lookback(3)
@@ -264,7 +250,7 @@ def test_writes_need_the_csrf_token(rules_loaded: None, admin_user: Any) -> None
 def test_unknown_rules_and_versions_are_404_for_portfolio_users(
     rules_loaded: None, auditor: Any
 ) -> None:
-    client = _client(auditor)
+    client = signed_in(auditor)
     for url in ("/rules/NOPE/", "/rules/R07/versions/99/", "/rules/R07/versions/99/preview/"):
         assert client.get(url).status_code == 404, url
 
@@ -276,7 +262,7 @@ def test_diff_shows_the_changed_parameter_lines_marked_added_and_removed(
     draft = _draft(3)
     published = Rule.objects.get(key="R07").published_version
     assert published is not None
-    response = _client(auditor).get(f"/rules/R07/diff/?a={published.number}&b={draft.number}")
+    response = signed_in(auditor).get(f"/rules/R07/diff/?a={published.number}&b={draft.number}")
     page = response.content.decode()
     assert response.status_code == 200
     assert "<del>        param: r07_lookback_years</del>" in page
@@ -284,9 +270,9 @@ def test_diff_shows_the_changed_parameter_lines_marked_added_and_removed(
     assert "<ins>      years: 3</ins>" in page and '<span class="sr-only">added</span>' in page
     assert "<strong>1</strong> line added" in page and "<strong>2</strong> lines removed" in page
     assert "param: dod_expanded_lists" in page  # context around the change
-    same = _client(auditor).get(f"/rules/R07/diff/?a={draft.number}&b={draft.number}")
+    same = signed_in(auditor).get(f"/rules/R07/diff/?a={draft.number}&b={draft.number}")
     assert "the same content" in same.content.decode()
-    bad = _client(auditor).get("/rules/R07/diff/?a=1&b=99")
+    bad = signed_in(auditor).get("/rules/R07/diff/?a=1&b=99")
     assert bad.status_code == 400 and "Choose two versions" in bad.content.decode()
 
 
@@ -303,7 +289,9 @@ def test_preview_shows_resolving_findings_and_dollars_and_leaves_live_findings_a
     draft = _draft(3)
     live = _findings()
     assert any(f[1] == "open" for f in live)
-    response = _client(reviewer).get(f"/rules/R07/versions/{draft.number}/preview/?date=2026-11-28")
+    response = signed_in(reviewer).get(
+        f"/rules/R07/versions/{draft.number}/preview/?date=2026-11-28"
+    )
     assert response.status_code == 200
     page = unescape(response.content.decode())
     current = _section(page, "current")
@@ -330,7 +318,7 @@ def test_preview_shows_appearing_findings_and_severity_changes(
     live = _findings()
     longer = _draft(10)
     page = unescape(
-        _client(auditor)
+        signed_in(auditor)
         .get(f"/rules/R07/versions/{longer.number}/preview/?date=2026-11-28")
         .content.decode()
     )
@@ -343,7 +331,7 @@ def test_preview_shows_appearing_findings_and_severity_changes(
     milder = yaml.safe_load(_r07_yaml().replace("severity: high", "severity: low", 1))
     draft = rule_version_create(rule=Rule.objects.get(key="R07"), content=milder)
     page = unescape(
-        _client(auditor)
+        signed_in(auditor)
         .get(f"/rules/R07/versions/{draft.number}/preview/?date=2026-11-28")
         .content.decode()
     )
@@ -357,7 +345,7 @@ def test_preview_shows_appearing_findings_and_severity_changes(
 @pytest.mark.django_db
 def test_preview_refuses_a_bad_date(rules_loaded: None, reviewer: Any) -> None:
     draft = _draft(3)
-    response = _client(reviewer).get(f"/rules/R07/versions/{draft.number}/preview/?date=soon")
+    response = signed_in(reviewer).get(f"/rules/R07/versions/{draft.number}/preview/?date=soon")
     assert response.status_code == 400 and "YYYY-MM-DD" in response.content.decode()
 
 
@@ -374,7 +362,7 @@ def test_publish_needs_confirmation_then_publishes_rechecks_and_audits(
     assert old is not None
     draft = _draft(3, user=admin_user)
     last_run = RecheckRun.objects.order_by("-pk").values_list("pk", flat=True).first()
-    client = _client(admin_user)
+    client = signed_in(admin_user)
     url = f"/rules/R07/versions/{draft.number}/publish/"
     unconfirmed = client.post(url, {})
     assert (
@@ -412,7 +400,7 @@ def test_retire_needs_confirmation_then_retires_and_audits(
 ) -> None:
     version = Rule.objects.get(key="R07").published_version
     assert version is not None
-    client = _client(admin_user)
+    client = signed_in(admin_user)
     url = f"/rules/R07/versions/{version.number}/retire/"
     assert client.post(url, {}).status_code == 400
     version.refresh_from_db()

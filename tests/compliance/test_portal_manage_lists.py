@@ -16,15 +16,9 @@ from django.test import Client
 from compliance.models import AuditEvent
 from rules.models import ListEntry, ListVersion, ReferenceList
 from rules.services.lists import list_import
+from tests.web import signed_in
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lists"
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
@@ -73,9 +67,9 @@ def _post(client: Client) -> Any:
 @pytest.mark.django_db
 def test_list_pages_require_login(imported: ListVersion) -> None:
     for url in _gets(imported):
-        response = _client(None).get(url)
+        response = signed_in(None).get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
-    assert _post(_client(None)).status_code == 302
+    assert _post(signed_in(None)).status_code == 302
 
 
 @pytest.mark.django_db
@@ -83,7 +77,7 @@ def test_list_pages_require_login(imported: ListVersion) -> None:
 def test_outsiders_and_pis_are_refused_every_list_page(
     persona: str, imported: ListVersion, request: pytest.FixtureRequest
 ) -> None:
-    client = _client(request.getfixturevalue(persona))
+    client = signed_in(request.getfixturevalue(persona))
     state = _state()
     for url in [*_gets(imported), "/lists/versions/999999/"]:
         assert client.get(url).status_code == 403, url
@@ -96,7 +90,7 @@ def test_outsiders_and_pis_are_refused_every_list_page(
 def test_auditors_and_reviewers_read_list_pages_and_cannot_import(
     persona: str, imported: ListVersion, request: pytest.FixtureRequest
 ) -> None:
-    client = _client(request.getfixturevalue(persona))
+    client = signed_in(request.getfixturevalue(persona))
     state = _state()
     for url in _gets(imported):
         response = client.get(url)
@@ -115,7 +109,7 @@ def test_auditors_and_reviewers_read_list_pages_and_cannot_import(
 def test_lists_page_shows_editions_with_counts_and_checksums(
     imported: ListVersion, auditor: Any
 ) -> None:
-    page = _client(auditor).get("/lists/").content.decode()
+    page = signed_in(auditor).get("/lists/").content.decode()
     for code in ("EL", "SDN", "MBS", "UVL", "DTC"):
         assert f'id="list-{code}"' in page
     assert f'href="/lists/versions/{imported.pk}/"' in page
@@ -126,7 +120,7 @@ def test_lists_page_shows_editions_with_counts_and_checksums(
 
 @pytest.mark.django_db
 def test_admin_imports_a_file_then_the_same_file_again_says_no_change(admin_user: Any) -> None:
-    client = _client(admin_user)
+    client = signed_in(admin_user)
     form = client.get("/lists/import/").content.decode()
     for fmt in ("csl-csv", "csl-json", "ofac-sdn", "grantcheck-yaml"):
         assert f'value="{fmt}"' in form
@@ -167,7 +161,7 @@ def test_a_malformed_file_shows_the_parser_error_and_writes_nothing(
     name: str, fmt: str, where: str, imported: ListVersion, admin_user: Any
 ) -> None:
     state = _state()
-    response = _client(admin_user).post(
+    response = signed_in(admin_user).post(
         "/lists/import/", {"format": fmt, "edition": "2026-12-01", "file": _upload(name)}
     )
     page = unescape(response.content.decode())
@@ -181,7 +175,7 @@ def test_a_malformed_file_shows_the_parser_error_and_writes_nothing(
 @pytest.mark.django_db
 def test_import_form_errors_are_shown_next_to_their_fields(admin_user: Any) -> None:
     state = _state()
-    client = _client(admin_user)
+    client = signed_in(admin_user)
     no_file = client.post("/lists/import/", {"format": "csl-csv"})
     assert no_file.status_code == 400 and "Choose the list file" in no_file.content.decode()
     bad = client.post(
@@ -208,7 +202,7 @@ def test_a_file_without_the_chosen_list_is_refused_and_rolled_back(
     header, rows = _rows()
     changed = [{**r, "name": r["name"] + " (renamed)"} for r in rows]
     state = _state()
-    response = _client(admin_user).post(
+    response = signed_in(admin_user).post(
         "/lists/import/",
         {
             "format": "csl-csv",
@@ -231,7 +225,7 @@ def test_a_new_edition_is_diffed_against_the_previous(
     rows = [r for r in rows if r["_id"] != "el-2"]
     rows = [{**r, "name": "Sun Yat-sen University"} if r["_id"] == "uvl-1" else r for r in rows]
     rows.append({**rows[0], "_id": "el-3", "name": "Harbin Engineering University"})
-    response = _client(admin_user).post(
+    response = signed_in(admin_user).post(
         "/lists/import/",
         {
             "format": "csl-csv",
@@ -243,7 +237,7 @@ def test_a_new_edition_is_diffed_against_the_previous(
     el = ListVersion.objects.filter(reference_list__code="EL").order_by("-pk").first()
     assert el is not None and el.previous == imported
     assert el.diff["added"] == [{"id": "el-3", "name": "Harbin Engineering University"}]
-    page = unescape(_client(admin_user).get(f"/lists/versions/{el.pk}/").content.decode())
+    page = unescape(signed_in(admin_user).get(f"/lists/versions/{el.pk}/").content.decode())
     added = page[page.index("<h3>Added (1)") : page.index("<h3>Removed")]
     removed = page[page.index("<h3>Removed (1)") : page.index("<h3>Changed")]
     assert "el-3" in added and "Harbin Engineering University" in added
@@ -252,7 +246,7 @@ def test_a_new_edition_is_diffed_against_the_previous(
     assert f'href="/lists/versions/{imported.pk}/"' in page  # link to the previous edition
     uvl = ListVersion.objects.filter(reference_list__code="UVL").order_by("-pk").first()
     assert uvl is not None
-    uvl_page = _client(admin_user).get(f"/lists/versions/{uvl.pk}/").content.decode()
+    uvl_page = signed_in(admin_user).get(f"/lists/versions/{uvl.pk}/").content.decode()
     changed = uvl_page[uvl_page.index("<h3>Changed (1)") :]
     assert "uvl-1" in changed and "Sun Yat-sen University" in changed
     assert ListVersion.objects.filter(reference_list__code="SDN").count() == 1  # unchanged
@@ -266,12 +260,12 @@ def test_entries_are_paginated_and_searchable(admin_user: Any, auditor: Any) -> 
         {**template, "_id": f"el-{i:03d}", "name": f"Institute number {i:03d}"} for i in range(120)
     ]
     many.append({**template, "_id": "el-nudt", "name": "National University of Defense Technology"})
-    response = _client(admin_user).post(
+    response = signed_in(admin_user).post(
         "/lists/import/", {"format": "csl-csv", "file": _upload("many.csv", _csv(header, many))}
     )
     assert response.status_code == 200
     version = ListVersion.objects.get(reference_list__code="EL")
-    client = _client(auditor)
+    client = signed_in(auditor)
     first = client.get(f"/lists/versions/{version.pk}/").content.decode()
     assert "121 entries" in first and "Page 1 of 3" in first
     assert "Institute number 000" in first and "Institute number 050" not in first
@@ -289,7 +283,7 @@ def test_ofac_sdn_takes_its_three_files_together(admin_user: Any) -> None:
         SimpleUploadedFile(name, (DATA / "ofac" / name).read_bytes())
         for name in ("sdn.csv", "alt.csv", "add.csv")
     ]
-    response = _client(admin_user).post("/lists/import/", {"format": "ofac-sdn", "file": files})
+    response = signed_in(admin_user).post("/lists/import/", {"format": "ofac-sdn", "file": files})
     assert response.status_code == 200, response.content.decode()
     version = ListVersion.objects.get(reference_list__code="SDN")
     assert version.format == "ofac-sdn" and version.entry_count > 0

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
 from django.utils import timezone
 
 from compliance.audit.models import AuditEvent
@@ -30,15 +29,9 @@ from tests.factories import (
     TieFactory,
     UserFactory,
 )
+from tests.web import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _tie_post(person_pk: int, **overrides: Any) -> dict[str, Any]:
@@ -97,7 +90,7 @@ def test_adding_a_tie_creates_it_audits_it_and_rechecks_into_a_finding(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     assert not Organisation.objects.filter(name="Harbin Institute of Technology").exists()
-    client = _client(pi)
+    client = signed_in(pi)
     form = client.get(f"/projects/{dod_project.pk}/ties/new/").content.decode()
     assert 'name="organisation"' in form and "Save tie" in form and "csrfmiddlewaretoken" in form
 
@@ -133,7 +126,7 @@ def test_adding_a_tie_creates_it_audits_it_and_rechecks_into_a_finding(
 
 def test_project_scoped_tie_and_existing_organisation_reused(dod_project: Any, pi: Any) -> None:
     existing = OrganisationFactory.create(name="Harbin Institute of Technology", country="CN")
-    response = _client(pi).post(
+    response = signed_in(pi).post(
         f"/projects/{dod_project.pk}/ties/new/",
         _tie_post(pi.person.pk, country="", project_scoped="on", compensated="on"),
     )
@@ -149,7 +142,7 @@ def test_invalid_input_shows_errors_next_to_fields_and_keeps_what_was_typed(
     project, pi = team["project"], team["pi"]
     stranger = other_project.roles.get().person
     before = Tie.objects.count()
-    response = _client(pi).post(
+    response = signed_in(pi).post(
         f"/projects/{project.pk}/ties/new/",
         {
             "person": stranger.pk,
@@ -176,7 +169,7 @@ def test_invalid_input_shows_errors_next_to_fields_and_keeps_what_was_typed(
     assert 'value="2025-06-01"' in page and 'value="2025-01-01"' in page
     assert '<option value="CN" selected>' in page
 
-    kept = _client(pi).post(
+    kept = signed_in(pi).post(
         f"/projects/{project.pk}/ties/new/",
         _tie_post(pi.person.pk, organisation="Tianjin University", end_date="2020-01-01"),
     )
@@ -192,7 +185,7 @@ def test_editing_a_tie_changes_the_row_and_keeps_the_old_organisation(
 ) -> None:
     project, pi, tie = team["project"], team["pi"], team["tie"]
     old_org = tie.organisation
-    client = _client(pi)
+    client = signed_in(pi)
     form = client.get(f"/projects/{project.pk}/ties/{tie.pk}/edit/").content.decode()
     assert 'value="University of Leeds"' in form and "Save tie" in form
     response = client.post(
@@ -226,7 +219,7 @@ def test_editing_a_tie_changes_the_row_and_keeps_the_old_organisation(
 
 def test_ending_a_tie_sets_its_end_date_defaulting_to_today(team: dict[str, Any]) -> None:
     project, pi, tie = team["project"], team["pi"], team["tie"]
-    client = _client(pi)
+    client = signed_in(pi)
     page = client.get(f"/projects/{project.pk}/ties/{tie.pk}/end/").content.decode()
     today = timezone.localdate()
     assert "End tie" in page and f'value="{today.isoformat()}"' in page
@@ -253,7 +246,7 @@ def test_ending_a_tie_sets_its_end_date_defaulting_to_today(team: dict[str, Any]
 
 def test_co_pi_manages_ties_of_everyone_on_the_project(team: dict[str, Any]) -> None:
     project, co_pi, pi, tie = team["project"], team["co_pi"], team["pi"], team["tie"]
-    client = _client(co_pi)
+    client = signed_in(co_pi)
     page = client.get(f"/projects/{project.pk}/").content.decode()
     assert "Add a tie" in page and f"/ties/{tie.pk}/edit/" in page
     response = client.post(
@@ -272,7 +265,7 @@ def test_senior_personnel_manage_only_their_own_ties(team: dict[str, Any]) -> No
     senior.user = UserFactory.create(username="senior_user")
     senior.user.groups.add(Group.objects.get_or_create(name=PI)[0])
     senior.save()
-    client = _client(senior.user)
+    client = signed_in(senior.user)
     form = client.get(f"/projects/{project.pk}/ties/new/").content.decode()
     assert senior.name in form and pi.person.name not in form.split("<form")[1]
     refused = client.post(f"/projects/{project.pk}/ties/new/", _tie_post(pi.person.pk))
@@ -284,7 +277,7 @@ def test_senior_personnel_manage_only_their_own_ties(team: dict[str, Any]) -> No
 
 def test_reviewer_may_add_a_tie(team: dict[str, Any], reviewer: Any) -> None:
     project, pi = team["project"], team["pi"]
-    response = _client(reviewer).post(
+    response = signed_in(reviewer).post(
         f"/projects/{project.pk}/ties/new/",
         _tie_post(pi.person.pk, organisation="CERN", country="CH"),
     )
@@ -299,7 +292,7 @@ def test_every_page_requires_login(team: dict[str, Any]) -> None:
         "/organisations/suggest/?q=Harbin",
         "/attestation/",
     ]:
-        response = _client(None).get(url)
+        response = signed_in(None).get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
@@ -307,7 +300,7 @@ def test_outsider_gets_404_everywhere_and_changes_nothing(
     team: dict[str, Any], outsider: Any
 ) -> None:
     project, tie, pi = team["project"], team["tie"], team["pi"]
-    client = _client(outsider)
+    client = signed_in(outsider)
     for url in _write_urls(project.pk, tie.pk):
         assert client.get(url).status_code == 404, url
         assert client.post(url, _tie_post(pi.person.pk, end_date="2025-01-01")).status_code == 404
@@ -325,7 +318,7 @@ def test_pi_gets_404_on_another_projects_tie_pages(
     team: dict[str, Any], other_project: Any
 ) -> None:
     other_tie = TieFactory.create(person=other_project.roles.get().person)
-    client = _client(team["pi"])
+    client = signed_in(team["pi"])
     for url in _write_urls(other_project.pk, other_tie.pk):
         assert client.get(url).status_code == 404, url
     # A tie of someone off this project, reached through this project's URL: 404 as well.
@@ -337,7 +330,7 @@ def test_auditor_reads_without_edit_controls_and_every_write_is_refused(
     team: dict[str, Any], auditor: Any
 ) -> None:
     project, tie, pi = team["project"], team["tie"], team["pi"]
-    client = _client(auditor)
+    client = signed_in(auditor)
     page = client.get(f"/projects/{project.pk}/")
     assert page.status_code == 200
     text = page.content.decode()
@@ -357,7 +350,7 @@ def test_auditor_reads_without_edit_controls_and_every_write_is_refused(
 def test_suggest_shows_a_screening_hint_for_a_listed_name(
     rules_loaded: None, team: dict[str, Any]
 ) -> None:
-    client = _client(team["pi"])
+    client = signed_in(team["pi"])
     fragment = client.get("/organisations/suggest/", {"q": "Harbin Institute of Technology"})
     assert fragment.status_code == 200
     html = fragment.content.decode()
@@ -369,7 +362,7 @@ def test_suggest_shows_a_screening_hint_for_a_listed_name(
 def test_suggest_says_no_match_for_an_unlisted_name_and_offers_known_organisations(
     rules_loaded: None, team: dict[str, Any]
 ) -> None:
-    client = _client(team["pi"])
+    client = signed_in(team["pi"])
     html = client.get("/organisations/suggest/", {"q": "University of Leeds"}).content.decode()
     assert "No match on the screening lists" in html and "Looks like" not in html
     assert "Use University of Leeds" in html and 'data-country="GB"' in html
@@ -380,7 +373,7 @@ def test_suggest_says_no_match_for_an_unlisted_name_and_offers_known_organisatio
 
 
 def test_the_form_wires_the_suggestions_to_the_organisation_input(team: dict[str, Any]) -> None:
-    page = _client(team["pi"]).get(f"/projects/{team['project'].pk}/ties/new/").content.decode()
+    page = signed_in(team["pi"]).get(f"/projects/{team['project'].pk}/ties/new/").content.decode()
     assert 'id="id_organisation"' in page and 'hx-get="/organisations/suggest/"' in page
     assert 'hx-trigger="keyup changed delay:300ms"' in page and 'hx-params="q"' in page
     for label in ("Person", "Kind of tie", "Country", "Start date", "End date", "Compensated"):
@@ -393,7 +386,7 @@ def test_the_form_wires_the_suggestions_to_the_organisation_input(team: dict[str
 
 def test_attesting_records_the_statement_and_an_audit_event(team: dict[str, Any]) -> None:
     pi, tie = team["pi"], team["tie"]
-    client = _client(pi)
+    client = signed_in(pi)
     page = client.get("/attestation/").content.decode()
     assert "No attestation on file" in page and STATEMENT in page and "University of Leeds" in page
 
@@ -428,15 +421,15 @@ def test_a_lapsed_attestation_is_shown_as_lapsed(team: dict[str, Any]) -> None:
         valid_until=timezone.localdate() - timedelta(days=35),
     )
     assert attestation_current(person=pi.person) is None
-    page = _client(pi).get("/attestation/").content.decode()
+    page = signed_in(pi).get("/attestation/").content.decode()
     assert "lapsed on" in page and "Attest</button>" in page
-    project_page = _client(pi).get(f"/projects/{team['project'].pk}/").content.decode()
+    project_page = signed_in(pi).get(f"/projects/{team['project'].pk}/").content.decode()
     assert "Lapsed</span>" in project_page
 
 
 def test_nobody_can_attest_for_someone_else(team: dict[str, Any]) -> None:
     pi, co_pi = team["pi"], team["co_pi"]
-    client = _client(pi)
+    client = signed_in(pi)
     view = client.get(f"/attestation/?person={co_pi.person.pk}")
     assert view.status_code == 200 and "Attest</button>" not in view.content.decode()
     refused = client.post("/attestation/", {"person": co_pi.person.pk, "confirm": "on"})
@@ -450,7 +443,7 @@ def test_nobody_can_attest_for_someone_else(team: dict[str, Any]) -> None:
 
 def test_auditor_reads_attestations_but_cannot_attest(team: dict[str, Any], auditor: Any) -> None:
     pi = team["pi"]
-    client = _client(auditor)
+    client = signed_in(auditor)
     view = client.get(f"/attestation/?person={pi.person.pk}")
     assert view.status_code == 200
     assert "No attestation on file" in view.content.decode()
@@ -463,9 +456,9 @@ def test_auditor_reads_attestations_but_cannot_attest(team: dict[str, Any], audi
 
 
 def test_a_user_without_a_person_record_is_told_so(outsider: Any) -> None:
-    page = _client(outsider).get("/attestation/").content.decode()
+    page = signed_in(outsider).get("/attestation/").content.decode()
     assert "not linked to a person record" in page and "Attest</button>" not in page
-    assert _client(outsider).post("/attestation/", {"confirm": "on"}).status_code == 403
+    assert signed_in(outsider).post("/attestation/", {"confirm": "on"}).status_code == 403
     assert not Attestation.objects.exists()
 
 
@@ -473,6 +466,6 @@ def test_nav_links_the_attestation_page_only_for_people_with_a_person_record(
     pi: Any, outsider: Any, auditor: Any
 ) -> None:
     link = 'href="/attestation/"'
-    assert link in _client(pi).get("/projects/").content.decode()
-    assert link not in _client(outsider).get("/projects/").content.decode()
-    assert link not in _client(auditor).get("/dashboard/").content.decode()
+    assert link in signed_in(pi).get("/projects/").content.decode()
+    assert link not in signed_in(outsider).get("/projects/").content.decode()
+    assert link not in signed_in(auditor).get("/dashboard/").content.decode()

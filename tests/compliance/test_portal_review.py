@@ -10,35 +10,19 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.models import AuditEvent, Finding, FindingComment, FindingDecision, RecheckRun
 from compliance.portal.dashboard import week_starts
-from compliance.services.evaluation import portfolio_evaluate
 from projects.models import Project
 from rules.models import OrganisationMatch, OrganisationMatchReview, Rule, Scenario
 from rules.services.screening import MSG_REASON_REQUIRED, organisations_screen
-from tests.compliance.conftest import TODAY, org
+from tests.compliance.conftest import org
 from tests.factories import PersonFactory, ProjectFactory, RoleFactory, TieFactory, UserFactory
+from tests.web import signed_in
 
 PAGES = ["/dashboard/", "/dashboard/runs/", "/findings/", "/matches/"]
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def evaluated(portfolio: dict[str, Any]) -> dict[str, Any]:
-    for scenario in Scenario.objects.all():
-        portfolio_evaluate(scenario=scenario, today=TODAY)
-    portfolio["finding"] = Finding.objects.get(rule__key="R07", scenario__code="current")
-    return portfolio
 
 
 @pytest.fixture
@@ -85,10 +69,10 @@ def test_every_review_page_requires_login_and_refuses_outsiders_and_pis(
     finding = evaluated["finding"]
     match_url = f"/matches/{review_match.pk}/"
     for url in [*PAGES, match_url, f"/findings/{finding.pk}/"]:
-        response = _client(None).get(url)
+        response = signed_in(None).get(url)
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
     for user in (outsider, pi):
-        client = _client(user)
+        client = signed_in(user)
         for url in [*PAGES, match_url]:
             assert client.get(url).status_code == 403, (user, url)
         assert (
@@ -98,10 +82,10 @@ def test_every_review_page_requires_login_and_refuses_outsiders_and_pis(
         decide = {"finding": finding.pk, "decision": "escalated", "reason": "x"}
         assert client.post("/findings/decide/", decide).status_code == 403
         assert client.post(match_url, {"status": "confirmed", "reason": "x"}).status_code == 403
-    outside = _client(outsider)
+    outside = signed_in(outsider)
     assert outside.get(f"/findings/{finding.pk}/").status_code == 404
     assert outside.post(f"/findings/{finding.pk}/comments/", {"body": "hi"}).status_code == 404
-    assert "Matches" not in _client(pi).get("/projects/").content.decode()
+    assert "Matches" not in signed_in(pi).get("/projects/").content.decode()
     finding.refresh_from_db()
     review_match.refresh_from_db()
     assert finding.assignee_id is None and finding.review_status == "new"
@@ -112,7 +96,7 @@ def test_every_review_page_requires_login_and_refuses_outsiders_and_pis(
 def test_auditor_reads_every_page_and_every_write_is_refused(
     evaluated: dict[str, Any], review_match: OrganisationMatch, auditor: Any, reviewer: Any
 ) -> None:
-    client = _client(auditor)
+    client = signed_in(auditor)
     finding = evaluated["finding"]
     match_url = f"/matches/{review_match.pk}/"
     for url in [*PAGES, match_url, f"/findings/{finding.pk}/"]:
@@ -150,7 +134,7 @@ def test_auditor_reads_every_page_and_every_write_is_refused(
 def test_queue_filters_are_dropdowns_from_the_data(
     evaluated: dict[str, Any], reviewer: Any
 ) -> None:
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     finding = evaluated["finding"]
     page = client.get("/findings/").content.decode()
     for select in ("f-sponsor", "f-department", "f-rule", "f-assignee"):
@@ -175,7 +159,7 @@ def test_queue_per_page_and_constant_queries_across_page_sizes(
 ) -> None:
     made = _findings(200)
     Finding.objects.filter(pk__in=[f.pk for f in made[::3]]).update(assignee=reviewer)
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     assert len(client.get("/findings/").context["page"]) == 50  # the default
     assert len(client.get("/findings/", {"per_page": "999"}).context["page"]) == 50
     # reviewers get a checkbox and an assign form per row, auditors the assignee's name
@@ -183,7 +167,7 @@ def test_queue_per_page_and_constant_queries_across_page_sizes(
         (reviewer, 'form="bulk" name="finding"'),
         (auditor, "<td>reviewer_user</td>"),
     ):
-        client = _client(user)
+        client = signed_in(user)
         counts, rows = {}, {}
         for size in (25, 200):
             with CaptureQueriesContext(connection) as queries:
@@ -194,7 +178,7 @@ def test_queue_per_page_and_constant_queries_across_page_sizes(
             counts[size] = len(queries)
         assert counts[25] == counts[200], user
         assert rows[200] > rows[25] > 0
-    page = _client(reviewer).get("/findings/", {"per_page": 25, "page": 8}).content.decode()
+    page = signed_in(reviewer).get("/findings/", {"per_page": 25, "page": 8}).content.decode()
     assert "page 8 of 8" in page and "per_page=25" in page
 
 
@@ -202,7 +186,7 @@ def test_queue_per_page_and_constant_queries_across_page_sizes(
 def test_assign_a_row_records_assignee_and_audit_event(
     evaluated: dict[str, Any], reviewer: Any, admin_user: Any, pi: Any
 ) -> None:
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     finding = evaluated["finding"]
     response = client.post(
         "/findings/assign/",
@@ -246,7 +230,7 @@ def test_assign_a_row_records_assignee_and_audit_event(
 @pytest.mark.django_db
 def test_bulk_assign_to_me(rules_loaded: None, reviewer: Any) -> None:
     made = _findings(3)
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     ids = [f.pk for f in made[:2]]
     response = client.post("/findings/assign/", {"finding": ids, "assignee": "me"})
     assert response.status_code == 302
@@ -260,7 +244,7 @@ def test_bulk_assign_to_me(rules_loaded: None, reviewer: Any) -> None:
 def test_bulk_decide_decides_every_selected_finding(rules_loaded: None, reviewer: Any) -> None:
     made = _findings(3)
     ids = [f.pk for f in made[:2]]
-    response = _client(reviewer).post(
+    response = signed_in(reviewer).post(
         "/findings/decide/?sponsor=NSF",
         {
             "finding": ids,
@@ -285,7 +269,7 @@ def test_bulk_decide_is_all_or_nothing_and_keeps_the_form(
     gone = made[2].pk
     Finding.objects.filter(pk=gone).delete()  # removed between page load and submit
     ids = [made[0].pk, made[1].pk, gone]  # the first two are decided before the third fails
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     data = {"finding": ids, "decision": "escalated", "reason": "Needs the VP for research"}
     response = client.post("/findings/decide/", data)
     page = response.content.decode()
@@ -319,7 +303,7 @@ def test_finding_page_shows_evidence_chain_match_and_history(
     evaluated: dict[str, Any], reviewer: Any
 ) -> None:
     finding = evaluated["finding"]
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     page = client.get(f"/findings/{finding.pk}/").content.decode()
     match = OrganisationMatch.objects.get(organisation=evaluated["hit"])
     assert "Harbin Institute of Technology" in page and "DOD1286" in page
@@ -340,7 +324,7 @@ def test_finding_decide_error_keeps_what_was_typed(
     evaluated: dict[str, Any], reviewer: Any
 ) -> None:
     finding = evaluated["finding"]
-    response = _client(reviewer).post(
+    response = signed_in(reviewer).post(
         f"/findings/{finding.pk}/",
         {"decision": "mitigation_required", "reason": "Overlap", "due_date": "31/01/2027"},
     )
@@ -357,7 +341,7 @@ def test_comments_by_reviewer_and_project_pi_are_audited_and_listed_oldest_first
 ) -> None:
     finding = evaluated["finding"]
     url = f"/findings/{finding.pk}/comments/"
-    first = _client(reviewer).post(url, {"body": "Asked the PI about the visit."})
+    first = signed_in(reviewer).post(url, {"body": "Asked the PI about the visit."})
     assert first.status_code == 302
     comment = FindingComment.objects.get()
     assert comment.author == reviewer and comment.finding == finding
@@ -368,7 +352,7 @@ def test_comments_by_reviewer_and_project_pi_are_audited_and_listed_oldest_first
         "author_id": reviewer.pk,
         "body": "Asked the PI about the visit.",
     }
-    pi_client = _client(pi)
+    pi_client = signed_in(pi)
     assert "Post comment" in pi_client.get(f"/findings/{finding.pk}/").content.decode()
     assert pi_client.post(url, {"body": "The visit ended in June 2023."}).status_code == 302
     assert FindingComment.objects.filter(author=pi).count() == 1
@@ -380,13 +364,13 @@ def test_comments_by_reviewer_and_project_pi_are_audited_and_listed_oldest_first
     )
     # a co-PI of the project may comment; a co-PI elsewhere cannot even see the finding
     RoleFactory.create(project=evaluated["dod"], person=co_pi.person, role="co_pi")
-    assert _client(co_pi).post(url, {"body": "Agreed."}).status_code == 302
+    assert signed_in(co_pi).post(url, {"body": "Agreed."}).status_code == 302
     # someone with another role on the project may read but not comment
     senior = UserFactory.create(username="senior_user")
     person = PersonFactory.create(user=senior)
     RoleFactory.create(project=evaluated["dod"], person=person, role="senior_key")
-    assert "Post comment" not in _client(senior).get(f"/findings/{finding.pk}/").content.decode()
-    assert _client(senior).post(url, {"body": "Me too"}).status_code == 403
+    assert "Post comment" not in signed_in(senior).get(f"/findings/{finding.pk}/").content.decode()
+    assert signed_in(senior).post(url, {"body": "Me too"}).status_code == 403
     assert FindingComment.objects.count() == 3
     assert AuditEvent.objects.filter(action="comment").count() == 3
 
@@ -398,7 +382,7 @@ def test_comments_by_reviewer_and_project_pi_are_audited_and_listed_oldest_first
 def test_match_list_filters_by_list_and_state(
     review_match: OrganisationMatch, reviewer: Any
 ) -> None:
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     pending = client.get("/matches/").content.decode()
     assert (
         "Harbin Technology Institute" in pending
@@ -420,7 +404,7 @@ def test_match_confirm_persists_across_rescreening_and_triggers_recheck(
     portfolio: dict[str, Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     url = f"/matches/{review_match.pk}/"
     page = client.get(url).content.decode()
     assert "Harbin Institute of Technology" in page and "0.86" in page
@@ -447,7 +431,7 @@ def test_match_confirm_persists_across_rescreening_and_triggers_recheck(
 def test_match_reject_needs_a_reason_and_keeps_the_choice(
     review_match: OrganisationMatch, reviewer: Any
 ) -> None:
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     url = f"/matches/{review_match.pk}/"
     missing = client.post(url, {"status": "rejected", "reason": " "})
     page = missing.content.decode()
@@ -501,7 +485,7 @@ def test_dashboard_charts_show_the_portfolio_numbers(rules_loaded: None, reviewe
     Finding.objects.filter(pk=last_week.pk).update(first_seen=now - timedelta(days=7))
     Finding.objects.filter(pk=old.pk).update(first_seen=now - timedelta(weeks=40))
 
-    response = _client(reviewer).get("/dashboard/")
+    response = signed_in(reviewer).get("/dashboard/")
     page = response.content.decode()
     ctx = response.context
     columns = [e["scenario"] for e in ctx["exposure"]]
@@ -528,14 +512,14 @@ def test_dashboard_charts_show_the_portfolio_numbers(rules_loaded: None, reviewe
     for chart in ("stake-sponsor", "stake-department", "by-department", "per-week"):
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in page
         assert f'<title id="{chart}-title">' in page and f'<desc id="{chart}-desc">' in page
-    only_safe = _client(reviewer).get("/dashboard/", {"scenario": safe.code}).content.decode()
+    only_safe = signed_in(reviewer).get("/dashboard/", {"scenario": safe.code}).content.decode()
     assert f"Dollars at stake by sponsor, {safe.name}" in only_safe
     assert "<title>NSF: $100,000</title>" not in only_safe
 
 
 @pytest.mark.django_db
 def test_runs_fragment_polls_only_while_a_run_is_active(rules_loaded: None, reviewer: Any) -> None:
-    client = _client(reviewer)
+    client = signed_in(reviewer)
     run = RecheckRun.objects.create(
         trigger="nightly", status=RecheckRun.Status.RUNNING, chunks_total=4, chunks_done=1
     )
