@@ -12,6 +12,7 @@ from django.db.models import Q
 from projects.models import FieldTag, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES, TIE_KINDS
 from rules.engine import ProjectFacts, TieFacts
+from rules.engine.prefilter import TieFilter
 from rules.models import OrganisationMatch
 
 PROJECT_FIELDS = (
@@ -94,8 +95,14 @@ def tags_qs(ids: Sequence[int]) -> Any:
     ).values_list("project_id", "area")
 
 
-def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
-    """Facts for these projects: five queries, whatever their number."""
+def project_facts_build(
+    project_ids: Sequence[int], tie_filter: TieFilter | None = None
+) -> list[ProjectFacts]:
+    """Facts for these projects: five queries, whatever their number.
+
+    With a tie filter (TieFilter.for_scenarios), a project's facts hold only the ties some rule
+    applying to it may look at; the findings are the same.
+    """
     projects = list(projects_qs(project_ids))
     if not projects:
         return []
@@ -136,6 +143,8 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
     ties_by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
     ties_by_project: dict[int, list[dict[str, Any]]] = defaultdict(list)
     shared: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+    masks: dict[int, int] = {}
+    match_lists = {org_id: frozenset(m["list"] for m in ms) for org_id, ms in matches.items()}
     for t in tie_rows:
         tie: dict[str, Any] = {
             "id": t["id"],
@@ -154,6 +163,11 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
             "country": t["organisation__country"],
             "type": t["organisation__type"],
         }
+        if tie_filter is not None:
+            mask = tie_filter.tie_mask(tie, org, match_lists.get(org["id"], frozenset()))
+            if not mask:
+                continue
+            masks[t["id"]] = mask
         person = people.get(t["person_id"]) or {
             "id": t["person_id"],
             "name": t["person__name"],
@@ -167,6 +181,7 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
     out: list[ProjectFacts] = []
     for p in projects:
         roles = roles_by_project.get(p["id"], {})
+        project_mask = tie_filter.project_mask(p) if tie_filter is not None else 0
         seen: set[int] = set()
         tie_facts: list[TieFacts] = []
         candidates = [t for pid in roles for t in ties_by_person.get(pid, [])]
@@ -176,6 +191,8 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
             if tie_id in seen:
                 continue
             seen.add(tie_id)
+            if tie_filter is not None and not masks[tie_id] & project_mask:
+                continue
             tie_dict, org, person = shared[tie_id]
             org_id = int(org["id"])
             tie_facts.append(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from compliance.models import Finding, RecheckRun
 from projects.auditing import BulkChange, record, snapshot
 from projects.models import Project
 from rules.engine import CompiledScenario, FindingResult, evaluate
+from rules.engine.prefilter import TieFilter
 from rules.facts import project_facts_build
 from rules.models import Rule, RuleVersion, Scenario
 from rules.services.rulepacks import scenario_compile
@@ -52,9 +53,13 @@ def findings_upsert(
     versions: dict[str, RuleVersion],
     run: RecheckRun | None = None,
     rule_ids: dict[str, int] | None = None,
+    pending: PendingWrites | None = None,
 ) -> EvaluationCounts:
-    """Write the results for exactly these projects; findings not produced any more resolve."""
-    now = timezone.now()
+    """Write the results for exactly these projects; findings not produced any more resolve.
+
+    History and audit events are written at once, or left in `pending` for its flush().
+    """
+    now = pending.now if pending is not None else timezone.now()
     counts = EvaluationCounts(projects=len(project_ids))
     rule_ids = rule_ids or dict(Rule.objects.values_list("key", "pk"))
     existing = {
@@ -156,7 +161,13 @@ def findings_upsert(
         )
         if confirmed:
             Finding.objects.filter(pk__in=confirmed).update(last_confirmed=now)
-        _history_and_audit(scenario, new, changed, resolved, before, now)
+        own = pending or PendingWrites(now=now, run=run)
+        own.new += new
+        own.changed += changed
+        own.resolved += resolved
+        own.before.update(before)
+        if pending is None:
+            own.flush()
     return counts
 
 
@@ -192,7 +203,7 @@ def evaluate_chunk(
     run: RecheckRun | None,
     rule_ids: dict[str, int],
 ) -> EvaluationCounts:
-    facts = project_facts_build(project_ids)
+    facts = project_facts_build(project_ids, TieFilter.for_scenarios([compiled]))
     results = evaluate(compiled, facts, today)
     return findings_upsert(
         scenario=scenario,
@@ -204,37 +215,53 @@ def evaluate_chunk(
     )
 
 
-def _history_and_audit(
-    scenario: Scenario,
-    new: list[Finding],
-    changed: list[Finding],
-    resolved: list[Finding],
-    before: dict[int, dict[str, Any]],
-    now: Any,
-) -> None:
-    """Model history (for as-of reports) and audit events for every finding status change.
+@dataclass
+class PendingWrites:
+    """History rows and audit events of one or more upserts, written together by flush().
 
-    New rows were inserted with ON CONFLICT DO NOTHING, so their ids are read back.
+    A re-check chunk upserts every scenario, then flushes once just before its commit: the
+    audit chain's lock is then held only for that moment, not for the whole chunk.
     """
-    if new:
-        keys = {(f.rule_id, f.project_id, f.subject) for f in new}
-        created = [
-            f
-            for f in Finding.objects.filter(
-                scenario=scenario,
-                project_id__in={f.project_id for f in new},
-                first_seen__gte=now,
+
+    now: Any
+    run: RecheckRun | None = None
+    new: list[Finding] = field(default_factory=list)
+    changed: list[Finding] = field(default_factory=list)
+    resolved: list[Finding] = field(default_factory=list)
+    before: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def flush(self) -> None:
+        """Model history (for as-of reports) and audit events for every status change.
+
+        New rows were inserted with ON CONFLICT DO NOTHING, so their ids are read back (rows
+        a concurrent transaction inserted first are not ours and get no event from us).
+        """
+        created: list[Finding] = []
+        if self.new:
+            keys = {(f.scenario_id, f.rule_id, f.project_id, f.subject) for f in self.new}
+            created = [
+                f
+                for f in Finding.objects.filter(
+                    project_id__in={f.project_id for f in self.new},
+                    scenario_id__in={f.scenario_id for f in self.new},
+                    first_seen__gte=self.now,
+                    run=self.run,
+                )
+                if (f.scenario_id, f.rule_id, f.project_id, f.subject) in keys
+            ]
+        history = Finding.history
+        if created:
+            history.bulk_history_create(created, default_date=self.now, batch_size=5000)
+        if self.changed or self.resolved:
+            history.bulk_history_create(
+                [*self.changed, *self.resolved],
+                update=True,
+                default_date=self.now,
+                batch_size=5000,
             )
-            if (f.rule_id, f.project_id, f.subject) in keys
-        ]
-    else:
-        created = []
-    if created:
-        Finding.history.bulk_history_create(created, default_date=now)
-    if changed or resolved:
-        Finding.history.bulk_history_create([*changed, *resolved], update=True, default_date=now)
-    record(
-        [BulkChange("create", f) for f in created]
-        + [BulkChange("update", f, before.get(f.pk)) for f in changed]
-        + [BulkChange("resolve", f, before.get(f.pk)) for f in resolved]
-    )
+        record(
+            [BulkChange("create", f) for f in created]
+            + [BulkChange("update", f, self.before.get(f.pk)) for f in self.changed]
+            + [BulkChange("resolve", f, self.before.get(f.pk)) for f in self.resolved]
+        )
+        self.new, self.changed, self.resolved, self.before = [], [], [], {}
