@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
+from compliance.services.bulk import copy_insert, copy_insert_new
 from projects.auditing import BulkChange, record, snapshot
 from projects.models import Project
 from rules.engine import CompiledScenario, FindingResult, evaluate
@@ -21,6 +22,7 @@ from rules.models import Rule, RuleVersion, Scenario
 from rules.services.rulepacks import scenario_compile
 
 CHUNK = 1000
+FINDING_KEY = ("scenario_id", "rule_id", "project_id", "subject")
 
 
 @dataclass
@@ -136,7 +138,7 @@ def findings_upsert(
     counts.resolved = len(resolved)
     with transaction.atomic():
         # ignore_conflicts: a concurrent run may have inserted the same finding first.
-        Finding.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        inserted = copy_insert_new(new, FINDING_KEY)
         fields = [
             "rule_version_id",
             "person_id",
@@ -162,7 +164,10 @@ def findings_upsert(
         if confirmed:
             Finding.objects.filter(pk__in=confirmed).update(last_confirmed=now)
         own = pending or PendingWrites(now=now, run=run)
-        own.new += new
+        if inserted is None:
+            own.new += new  # read back in flush()
+        else:
+            own.created += inserted
         own.changed += changed
         own.resolved += resolved
         own.before.update(before)
@@ -226,6 +231,7 @@ class PendingWrites:
     now: Any
     run: RecheckRun | None = None
     new: list[Finding] = field(default_factory=list)
+    created: list[Finding] = field(default_factory=list)
     changed: list[Finding] = field(default_factory=list)
     resolved: list[Finding] = field(default_factory=list)
     before: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -233,13 +239,13 @@ class PendingWrites:
     def flush(self) -> None:
         """Model history (for as-of reports) and audit events for every status change.
 
-        New rows were inserted with ON CONFLICT DO NOTHING, so their ids are read back (rows
-        a concurrent transaction inserted first are not ours and get no event from us).
+        Rows inserted without COPY (not PostgreSQL) are read back for their ids; rows a
+        concurrent transaction inserted first are not ours and get no event from us.
         """
-        created: list[Finding] = []
+        created = list(self.created)
         if self.new:
             keys = {(f.scenario_id, f.rule_id, f.project_id, f.subject) for f in self.new}
-            created = [
+            created += [
                 f
                 for f in Finding.objects.filter(
                     project_id__in={f.project_id for f in self.new},
@@ -249,19 +255,29 @@ class PendingWrites:
                 )
                 if (f.scenario_id, f.rule_id, f.project_id, f.subject) in keys
             ]
-        history = Finding.history
-        if created:
-            history.bulk_history_create(created, default_date=self.now, batch_size=5000)
-        if self.changed or self.resolved:
-            history.bulk_history_create(
-                [*self.changed, *self.resolved],
-                update=True,
-                default_date=self.now,
-                batch_size=5000,
-            )
+        copy_insert(
+            _history_rows(created, "+", self.now)
+            + _history_rows([*self.changed, *self.resolved], "~", self.now)
+        )
         record(
             [BulkChange("create", f) for f in created]
             + [BulkChange("update", f, self.before.get(f.pk)) for f in self.changed]
             + [BulkChange("resolve", f, self.before.get(f.pk)) for f in self.resolved]
         )
-        self.new, self.changed, self.resolved, self.before = [], [], [], {}
+        self.new, self.created, self.changed, self.resolved, self.before = [], [], [], [], {}
+
+
+def _history_rows(findings: list[Finding], history_type: str, now: Any) -> list[Any]:
+    """Historical rows as django-simple-history's bulk_history_create builds them."""
+    model = Finding.history.model
+    tracked = [f.attname for f in model.tracked_fields]
+    return [
+        model(
+            history_date=now,
+            history_user=model.get_default_history_user(f),
+            history_change_reason="",
+            history_type=history_type,
+            **{name: getattr(f, name) for name in tracked},
+        )
+        for f in findings
+    ]

@@ -28,6 +28,7 @@ class TieGuard:
     kinds: frozenset[str] | None
     lists: frozenset[str] | None
     test: Pred | None
+    facts: frozenset[str] = frozenset()  # the facts `test` reads
 
     def applies(self, project: Mapping[str, Any]) -> bool:
         if self.sponsors is not None and project.get("sponsor") not in self.sponsors:
@@ -56,6 +57,10 @@ class TieFilter:
         self._by_kind: dict[str, list[tuple[int, TieGuard]]] = {}
         self._project_masks: dict[tuple[Any, Any], int] = {}
         self._probe = _Probe()
+        # A tie's mask depends only on its kind, its lists and the facts the tests read.
+        self._facts = sorted({name for g in guards if g.test for name in g.facts})
+        self._masks: dict[tuple[Any, ...], int] = {}
+        self._may_keep: dict[tuple[str, frozenset[str]], bool] = {}
 
     @classmethod
     def for_scenarios(cls, scenarios: Iterable[CompiledScenario]) -> TieFilter | None:
@@ -80,7 +85,28 @@ class TieFilter:
             self._by_kind[kind] = found
         return found
 
+    def may_keep(self, kind: str, lists: frozenset[str]) -> bool:
+        """False when no guard can admit a tie of this kind with these list matches (the
+        guards' other tests aside): a cheap first cut."""
+        key = (kind, lists)
+        found = self._may_keep.get(key)
+        if found is None:
+            found = self._may_keep[key] = any(
+                g.lists is None or bool(g.lists & lists) for _bit, g in self._candidates(kind)
+            )
+        return found
+
     def tie_mask(
+        self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str] | set[str]
+    ) -> int:
+        ns = {"tie": tie, "org": org}
+        key = (tie["kind"], frozenset(lists), *(_read(ns, name) for name in self._facts))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = self._tie_mask(tie, org, lists)
+        return mask
+
+    def _tie_mask(
         self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str] | set[str]
     ) -> int:
         mask = 0
@@ -132,4 +158,20 @@ def _guard(rule: CompiledRule, need: TieNeed) -> TieGuard:
         except ConditionError:  # a weaker guard is still a safe one
             test = None
         kinds = required_tie_kinds(condition, {})
-    return TieGuard(rule.sponsors, rule.statuses, kinds, need.lists, test)
+    facts = frozenset(_fact_names(need.tests))
+    return TieGuard(rule.sponsors, rule.statuses, kinds, need.lists, test, facts)
+
+
+def _fact_names(node: Any) -> set[str]:
+    if isinstance(node, Mapping):
+        own = {node["fact"]} if isinstance(node.get("fact"), str) else set()
+        return own.union(*(_fact_names(v) for v in node.values()))
+    if isinstance(node, list | tuple):
+        return set().union(*(_fact_names(v) for v in node))
+    return set()
+
+
+def _read(ns: dict[str, Any], name: str) -> Any:
+    space, key = name.split(".", 1)
+    value = ns[space].get("disclosed_in" if name == "tie.disclosed" else key)
+    return frozenset(value) if isinstance(value, set | frozenset | list) else value
