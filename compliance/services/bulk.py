@@ -99,6 +99,29 @@ def copy_insert(objs: Sequence[models.Model]) -> None:
             copy.write_row(row)
 
 
+def copy_insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows given as {attname: value} (no model instances: cheaper for history rows);
+    every column but the auto primary key must be given."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create([model(**r) for r in rows], batch_size=2000)
+        return
+    fields = _columns(model)
+    preparers = _preparers(fields)
+    names = ", ".join(_q(f.column) for f in fields)
+    table = _q(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            values = [row[f.attname] for f in fields]
+            copy.write_row(
+                [v if p is None else p(v) for v, p in zip(values, preparers, strict=True)]
+            )
+
+
 def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:
     """Insert, skipping rows that conflict with an existing one (e.g. a concurrent run inserted
     it first); returns the objects this call inserted, their primary keys set.

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
-from compliance.services.bulk import copy_insert, copy_insert_new
+from compliance.services.bulk import copy_insert_new, copy_insert_values
 from projects.auditing import BulkChange, record, snapshot
 from projects.models import Project
 from rules.engine import CompiledScenario, FindingResult, evaluate
@@ -255,9 +255,10 @@ class PendingWrites:
                 )
                 if (f.scenario_id, f.rule_id, f.project_id, f.subject) in keys
             ]
-        copy_insert(
+        copy_insert_values(
+            Finding.history.model,
             _history_rows(created, "+", self.now)
-            + _history_rows([*self.changed, *self.resolved], "~", self.now)
+            + _history_rows([*self.changed, *self.resolved], "~", self.now),
         )
         record(
             [BulkChange("create", f) for f in created]
@@ -267,17 +268,17 @@ class PendingWrites:
         self.new, self.created, self.changed, self.resolved, self.before = [], [], [], [], {}
 
 
-def _history_rows(findings: list[Finding], history_type: str, now: Any) -> list[Any]:
+def _history_rows(findings: list[Finding], history_type: str, now: Any) -> list[dict[str, Any]]:
     """Historical rows as django-simple-history's bulk_history_create builds them."""
     model = Finding.history.model
     tracked = [f.attname for f in model.tracked_fields]
     return [
-        model(
-            history_date=now,
-            history_user=model.get_default_history_user(f),
-            history_change_reason="",
-            history_type=history_type,
+        {
+            "history_date": now,
+            "history_user_id": getattr(model.get_default_history_user(f), "pk", None),
+            "history_change_reason": "",
+            "history_type": history_type,
             **{name: getattr(f, name) for name in tracked},
-        )
+        }
         for f in findings
     ]

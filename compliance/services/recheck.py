@@ -141,8 +141,7 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
     counts = EvaluationCounts()
     rule_ids = dict(Rule.objects.values_list("key", "pk"))
     today = run.evaluation_date or timezone.localdate()
-    scenarios, compiled = _scenarios_compiled(run.scenarios)
-    tie_filter = TieFilter.for_scenarios(c for c, _v in compiled)
+    scenarios, compiled, tie_filter = _scenarios_compiled(run.scenarios)
     facts = project_facts_build(chunk.project_ids, tie_filter)  # once for every scenario
     per_scenario = evaluate_scenarios([c for c, _v in compiled], facts, today)
     project_ids = [f.project["id"] for f in facts]
@@ -164,7 +163,8 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
 
 
 # Compiled scenarios of this worker process, by everything compilation reads (see _rules_state).
-_compiled_cache: dict[Any, tuple[list[Scenario], list[tuple[CompiledScenario, Any]]]] = {}
+Compiled = tuple[list[Scenario], list[tuple[CompiledScenario, Any]], TieFilter | None]
+_compiled_cache: dict[Any, Compiled] = {}
 
 
 def _rules_state(codes: Sequence[str]) -> tuple[Any, ...]:
@@ -189,16 +189,15 @@ def _rules_state(codes: Sequence[str]) -> tuple[Any, ...]:
     return (tuple(sorted(codes)), packs, versions, params)
 
 
-def _scenarios_compiled(
-    codes: Sequence[str],
-) -> tuple[list[Scenario], list[tuple[CompiledScenario, Any]]]:
+def _scenarios_compiled(codes: Sequence[str]) -> Compiled:
     """The run's scenarios compiled, once per worker process while rules and parameters stay
     the same (a parameter change mid-run is picked up by the next chunk)."""
     key = _rules_state(codes)
     found = _compiled_cache.get(key)
     if found is None:
         scenarios = list(Scenario.objects.filter(code__in=codes))
-        found = (scenarios, [scenario_compile(scenario=s) for s in scenarios])
+        compiled = [scenario_compile(scenario=s) for s in scenarios]
+        found = (scenarios, compiled, TieFilter.for_scenarios(c for c, _v in compiled))
         _compiled_cache.clear()
         _compiled_cache[key] = found
     return found

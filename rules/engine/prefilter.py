@@ -58,7 +58,7 @@ class TieFilter:
         self._project_masks: dict[tuple[Any, Any], int] = {}
         self._probe = _Probe()
         # A tie's mask depends only on its kind, its lists and the facts the tests read.
-        self._facts = sorted({name for g in guards if g.test for name in g.facts})
+        self._facts_read: dict[tuple[str, frozenset[str]], list[str]] = {}
         self._masks: dict[tuple[Any, ...], int] = {}
         self._may_keep: dict[tuple[str, frozenset[str]], bool] = {}
 
@@ -96,11 +96,21 @@ class TieFilter:
             )
         return found
 
-    def tie_mask(
-        self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str] | set[str]
-    ) -> int:
+    def tie_mask(self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str]) -> int:
+        kind = tie["kind"]
+        facts = self._facts_read.get((kind, lists))
+        if facts is None:  # the facts read by the tests of the guards that may admit the tie
+            facts = self._facts_read[(kind, lists)] = sorted(
+                {
+                    name
+                    for _bit, g in self._candidates(kind)
+                    if g.test is not None and (g.lists is None or g.lists & lists)
+                    for name in g.facts
+                }
+                - {"tie.kind"}
+            )
         ns = {"tie": tie, "org": org}
-        key = (tie["kind"], frozenset(lists), *(_read(ns, name) for name in self._facts))
+        key = (kind, lists, *(_read(ns, name) for name in facts))
         mask = self._masks.get(key)
         if mask is None:
             mask = self._masks[key] = self._tie_mask(tie, org, lists)

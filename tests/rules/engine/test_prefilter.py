@@ -21,7 +21,7 @@ def _filter(*rules: dict[str, Any], params: dict[str, Any] | None = None) -> Tie
 
 
 def _kept(f: TieFilter, t: Any, **project_fields: Any) -> bool:
-    lists = {m["list"] for m in t.matches}
+    lists = frozenset(m["list"] for m in t.matches)
     return bool(f.tie_mask(t.tie, t.org, lists) & f.project_mask(project(**project_fields)))
 
 
