@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
-from compliance.services.bulk import copy_insert_new, copy_insert_values
+from compliance.services.bulk import copy_insert_new, copy_insert_values, copy_update
 from projects.auditing import BulkChange, record, snapshot
 from projects.models import Project
 from rules.engine import CompiledScenario, FindingResult, evaluate
@@ -157,10 +157,8 @@ def findings_upsert(
             "last_confirmed",
             "run",
         ]
-        Finding.objects.bulk_update(changed, fields, batch_size=1000)
-        Finding.objects.bulk_update(
-            resolved, ["status", "resolved_at", "resolved_by_run"], batch_size=1000
-        )
+        copy_update(changed, fields)
+        copy_update(resolved, ["status", "resolved_at", "resolved_by_run"])
         if confirmed:
             Finding.objects.filter(pk__in=confirmed).update(last_confirmed=now)
         own = pending or PendingWrites(now=now, run=run)
