@@ -18,7 +18,10 @@ portfolio is rebuilt) and prints, side by side from one run:
     in one pass (every fact delivered once), raw cursor, every row fetched, one process.
 
 (a) runs on an empty findings table (every finding new: insert, history, audit event); --warm
-also times a second full re-check with every finding in place (the nightly case).
+also times a second full re-check with every finding in place (the nightly case). After each
+full re-check an md5 digest of every finding (identity and content) is reported: two code
+versions that find the same things report the same digest for the same portfolio.
+--build-only builds (or, with --reuse, keeps) the portfolio and stops.
 
 Also: peak worker memory (VmHWM of the worker and its pool children, sampled while it runs),
 the goals (a) <= 10x (d), (b) <= 2x (d), (c) >= 50x (a), and as the LAST line one JSON object.
