@@ -6,7 +6,6 @@ running runs with the same scope key are superseded and their remaining chunks s
 
 from __future__ import annotations
 
-import json
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -19,21 +18,19 @@ from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
 from compliance.services.evaluation import EvaluationCounts, PendingWrites, findings_upsert
+from compliance.services.recheck_compile import scenarios_compiled
 from compliance.signals import recheck_run_finished
 from projects.models import Project, Role, Tie
-from rules.engine import CompiledScenario, evaluate_scenarios
+from rules.engine import evaluate_scenarios
 from rules.engine.analysis import required_lists
-from rules.engine.prefilter import TieFilter
 from rules.facts import project_facts_build
 from rules.models import (
     OrganisationMatch,
-    PackParameter,
     Rule,
     RuleVersion,
     Scenario,
-    ScenarioPack,
 )
-from rules.services.rulepacks import pack_params, scenario_compile
+from rules.services.rulepacks import pack_params
 
 COUNT_FIELDS = ("new", "unchanged", "changed", "resolved", "errors")
 
@@ -141,7 +138,7 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
     counts = EvaluationCounts()
     rule_ids = dict(Rule.objects.values_list("key", "pk"))
     today = run.evaluation_date or timezone.localdate()
-    scenarios, compiled, tie_filter = _scenarios_compiled(run.scenarios)
+    scenarios, compiled, tie_filter = scenarios_compiled(run.scenarios)
     facts = project_facts_build(chunk.project_ids, tie_filter)  # once for every scenario
     per_scenario = evaluate_scenarios([c for c, _v in compiled], facts, today)
     project_ids = [f.project["id"] for f in facts]
@@ -160,47 +157,6 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
         )
     pending.flush()  # history and the audit chain (its lock) last, just before the commit
     chunk.counts = counts.as_dict()
-
-
-# Compiled scenarios of this worker process, by everything compilation reads (see _rules_state).
-Compiled = tuple[list[Scenario], list[tuple[CompiledScenario, Any]], TieFilter | None]
-_compiled_cache: dict[Any, Compiled] = {}
-
-
-def _rules_state(codes: Sequence[str]) -> tuple[Any, ...]:
-    """Scenarios, their packs, the published versions and the parameters: three small queries
-    instead of compiling every scenario again for every chunk."""
-    packs = tuple(
-        ScenarioPack.objects.filter(scenario__code__in=codes)
-        .order_by("scenario__code", "position")
-        .values_list("scenario__code", "scenario_id", "pack_id", "position")
-    )
-    versions = tuple(
-        RuleVersion.objects.filter(status=RuleVersion.Status.PUBLISHED)
-        .order_by("pk")
-        .values_list("pk", "rule_id", "rule__key", "rule__pack_id")
-    )
-    params = tuple(
-        (pack_id, name, json.dumps(value, sort_keys=True, default=str))
-        for pack_id, name, value in PackParameter.objects.order_by("pk").values_list(
-            "pack_id", "name", "value"
-        )
-    )
-    return (tuple(sorted(codes)), packs, versions, params)
-
-
-def _scenarios_compiled(codes: Sequence[str]) -> Compiled:
-    """The run's scenarios compiled, once per worker process while rules and parameters stay
-    the same (a parameter change mid-run is picked up by the next chunk)."""
-    key = _rules_state(codes)
-    found = _compiled_cache.get(key)
-    if found is None:
-        scenarios = list(Scenario.objects.filter(code__in=codes))
-        compiled = [scenario_compile(scenario=s) for s in scenarios]
-        found = (scenarios, compiled, TieFilter.for_scenarios(c for c, _v in compiled))
-        _compiled_cache.clear()
-        _compiled_cache[key] = found
-    return found
 
 
 def _chunk_failed(chunk_id: int, exc: Exception) -> int:

@@ -16,6 +16,7 @@ from compliance.services import recheck
 from compliance.services.bulk import copy_insert_new
 from compliance.services.evaluation import FINDING_KEY, PendingWrites
 from compliance.services.recheck import recheck_chunk_execute, recheck_request
+from compliance.services.recheck_compile import scenarios_compiled
 from rules.models import PackParameter, Rule, RuleVersion, Scenario
 
 
@@ -81,9 +82,9 @@ def test_a_chunk_appends_its_audit_events_in_one_go_and_the_chain_verifies(
 @pytest.mark.django_db
 def test_compiled_scenarios_are_reused_until_a_parameter_changes(rules_loaded: None) -> None:
     codes = list(Scenario.objects.values_list("code", flat=True))
-    first = recheck._scenarios_compiled(codes)
-    assert recheck._scenarios_compiled(codes) is first
+    first = scenarios_compiled(codes)
+    assert scenarios_compiled(codes) is first
     PackParameter.objects.filter(name="r07_lookback_years").update(value=3)
-    second = recheck._scenarios_compiled(codes)
+    second = scenarios_compiled(codes)
     assert second is not first
     assert {c.params["r07_lookback_years"] for c, _v in second[1]} == {3}
