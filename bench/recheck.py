@@ -18,7 +18,10 @@ portfolio is rebuilt) and prints, side by side from one run:
     in one pass (every fact delivered once), raw cursor, every row fetched, one process.
 
 (a) runs on an empty findings table (every finding new: insert, history, audit event); --warm
-also times a second full re-check with every finding in place (the nightly case).
+also times a second full re-check with every finding in place (the nightly case). After each
+full re-check an md5 digest of every finding (identity and content) is reported: two code
+versions that find the same things report the same digest for the same portfolio.
+--build-only builds (or, with --reuse, keeps) the portfolio and stops.
 
 Also: peak worker memory (VmHWM of the worker and its pool children, sampled while it runs),
 the goals (a) <= 10x (d), (b) <= 2x (d), (c) >= 50x (a), and as the LAST line one JSON object.
@@ -95,6 +98,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true", help="keep a portfolio with the same N/seed")
     p.add_argument(
         "--warm", action="store_true", help="also time a second full re-check (findings in place)"
+    )
+    p.add_argument(
+        "--build-only", action="store_true", help="build (or reuse) the portfolio, then stop"
     )
     p.add_argument("--database", default="grantcheck_bench")
     p.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
@@ -596,7 +602,28 @@ def measure_full(
     run_dict = wait_for_run(run.pk, worker, args, app, f"({key})")
     report[f"{key}_s"] = time.perf_counter() - start
     report[f"{key}_run"] = run_summary(run_dict)
+    report[f"{key}_findings_digest"] = findings_digest()
     check_run(run_dict, f"({key})", report)
+
+
+def findings_digest() -> str:
+    """md5 over every finding's identity and content, in a fixed order: two code versions that
+    produce the same findings produce the same digest."""
+    from django.db import connection
+
+    sql = """
+        SELECT md5(coalesce(string_agg(
+            concat_ws('|', s.code, r.key, f.project_id, f.subject, f.status, f.severity,
+                      f.held_for_review, f.person_id, f.tie_id, f.list_entry_id, f.match_score,
+                      f.explanation, f.remediation, f.amount_usd, f.trace::text),
+            E'\\n' ORDER BY s.code, r.key, f.project_id, f.subject), ''))
+        FROM compliance_finding f
+        JOIN rules_scenario s ON s.id = f.scenario_id
+        JOIN rules_rule r ON r.id = f.rule_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return str(cursor.fetchone()[0])
 
 
 def measure_rule_change(args: argparse.Namespace, worker: Worker, app: Any, report: Report) -> None:
@@ -963,6 +990,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     report["reused"] = reuse
     report["portfolio"] = info
     report["build_s"] = sum(v for k, v in info["seconds"].items() if k != "screening")
+    if args.build_only:
+        log("portfolio ready (--build-only)")
+        return 0
     reset_state(args, app)
     ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
     if len(ids) != args.projects:

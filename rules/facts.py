@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 
 from projects.models import FieldTag, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES, TIE_KINDS
 from rules.engine import ProjectFacts, TieFacts
+from rules.engine.prefilter import TieFilter
 from rules.models import OrganisationMatch
 
 PROJECT_FIELDS = (
@@ -50,22 +53,37 @@ def roles_qs(ids: Sequence[int]) -> Any:
 
 def ties_qs(person_ids: Sequence[int], ids: Sequence[int]) -> Any:
     return Tie.objects.filter(Q(person_id__in=list(person_ids)) | Q(project_id__in=ids)).values(
-        "id",
-        "person_id",
-        "kind",
-        "start_date",
-        "end_date",
-        "compensated",
-        "source",
-        "disclosed_in",
-        "project_id",
-        "organisation_id",
-        "organisation__name",
-        "organisation__country",
-        "organisation__type",
-        "person__name",
-        "person__department",
+        *TIE_COLUMNS
     )
+
+
+TIE_COLUMNS = (
+    "id",
+    "person_id",
+    "kind",
+    "start_date",
+    "end_date",
+    "compensated",
+    "source",
+    "disclosed_in",
+    "project_id",
+    "organisation_id",
+    "organisation__name",
+    "organisation__country",
+    "organisation__type",
+    "person__name",
+    "person__department",
+)
+ORG = TIE_COLUMNS.index("organisation_id")
+
+
+def _tie_rows(qs: Any) -> list[tuple[Any, ...]]:
+    """The ties query's rows as tuples from a raw cursor: no per-row model machinery (ties are
+    the bulk of the facts), and disclosed_in is parsed only for the ties that are kept."""
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def matches_qs(org_ids: Iterable[int]) -> Any:
@@ -94,8 +112,14 @@ def tags_qs(ids: Sequence[int]) -> Any:
     ).values_list("project_id", "area")
 
 
-def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
-    """Facts for these projects: five queries, whatever their number."""
+def project_facts_build(
+    project_ids: Sequence[int], tie_filter: TieFilter | None = None
+) -> list[ProjectFacts]:
+    """Facts for these projects: five queries, whatever their number.
+
+    With a tie filter (TieFilter.for_scenarios), a project's facts hold only the ties some rule
+    applying to it may look at; the findings are the same.
+    """
     projects = list(projects_qs(project_ids))
     if not projects:
         return []
@@ -111,8 +135,8 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
             "role": row["role"],
             "is_key": row["role"] in KEY_ROLES,
         }
-    tie_rows = list(ties_qs(list(people), ids))
-    org_ids = {t["organisation_id"] for t in tie_rows}
+    tie_rows = _tie_rows(ties_qs(list(people), ids))
+    org_ids = {t[ORG] for t in tie_rows}
     matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for m in matches_qs(org_ids):
         matches[m["organisation_id"]].append(
@@ -136,37 +160,48 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
     ties_by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
     ties_by_project: dict[int, list[dict[str, Any]]] = defaultdict(list)
     shared: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+    masks: dict[int, int] = {}
+    match_lists = {org_id: frozenset(m["list"] for m in ms) for org_id, ms in matches.items()}
+    empty: frozenset[str] = frozenset()
     for t in tie_rows:
+        (tie_id, person_id, kind, start, end, compensated, source, disclosed) = t[:8]
+        (project_id, org_id, org_name, country, org_type, person_name, department) = t[8:]
+        lists = match_lists.get(org_id, empty)
+        if tie_filter is not None and not tie_filter.may_keep(kind, lists):
+            continue  # cheap test first: most ties fail on their kind and lists alone
+        if isinstance(disclosed, str):  # jsonb arrives as text on a raw cursor
+            disclosed = json.loads(disclosed)
         tie: dict[str, Any] = {
-            "id": t["id"],
-            "kind": t["kind"],
-            "kind_label": _kind_label(t["kind"]),
-            "start_date": t["start_date"],
-            "end_date": t["end_date"],
-            "compensated": t["compensated"],
-            "source": t["source"],
-            "disclosed_in": frozenset(t["disclosed_in"] or ()),
-            "project_id": t["project_id"],
+            "id": tie_id,
+            "kind": kind,
+            "kind_label": _kind_label(kind),
+            "start_date": start,
+            "end_date": end,
+            "compensated": compensated,
+            "source": source,
+            "disclosed_in": frozenset(disclosed or ()),
+            "project_id": project_id,
         }
-        org: dict[str, Any] = {
-            "id": t["organisation_id"],
-            "name": t["organisation__name"],
-            "country": t["organisation__country"],
-            "type": t["organisation__type"],
+        org: dict[str, Any] = {"id": org_id, "name": org_name, "country": country, "type": org_type}
+        if tie_filter is not None:
+            mask = tie_filter.tie_mask(tie, org, lists)
+            if not mask:
+                continue
+            masks[tie_id] = mask
+        person = people.get(person_id) or {
+            "id": person_id,
+            "name": person_name,
+            "department": department,
         }
-        person = people.get(t["person_id"]) or {
-            "id": t["person_id"],
-            "name": t["person__name"],
-            "department": t["person__department"],
-        }
-        shared[t["id"]] = (tie, org, person)
-        ties_by_person[t["person_id"]].append(tie)
-        if t["project_id"] is not None:
-            ties_by_project[t["project_id"]].append(tie)
+        shared[tie_id] = (tie, org, person)
+        ties_by_person[person_id].append(tie)
+        if project_id is not None:
+            ties_by_project[project_id].append(tie)
 
     out: list[ProjectFacts] = []
     for p in projects:
         roles = roles_by_project.get(p["id"], {})
+        project_mask = tie_filter.project_mask(p) if tie_filter is not None else 0
         seen: set[int] = set()
         tie_facts: list[TieFacts] = []
         candidates = [t for pid in roles for t in ties_by_person.get(pid, [])]
@@ -176,6 +211,8 @@ def project_facts_build(project_ids: Sequence[int]) -> list[ProjectFacts]:
             if tie_id in seen:
                 continue
             seen.add(tie_id)
+            if tie_filter is not None and not masks[tie_id] & project_mask:
+                continue
             tie_dict, org, person = shared[tie_id]
             org_id = int(org["id"])
             tie_facts.append(

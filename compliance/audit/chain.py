@@ -13,15 +13,23 @@ from django.utils import timezone
 
 from compliance.audit.context import current_actor
 from compliance.audit.models import AuditEvent
+from compliance.services.bulk import copy_insert
 from projects.auditing import jsonable
 
 GENESIS = "0" * 64
 _LOCK_KEY = 7_412_026  # pg_advisory_xact_lock key serialising chain appends
 
 
-def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+def _text(content: dict[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _chain(prev_hash: str, text: str) -> str:
     return hashlib.sha256((prev_hash + "\n" + text).encode()).hexdigest()
+
+
+def event_hash(prev_hash: str, content: dict[str, Any]) -> str:
+    return _chain(prev_hash, _text(content))
 
 
 def _content(event: AuditEvent) -> dict[str, Any]:
@@ -56,32 +64,37 @@ def audit_record_many(changes: Sequence[Change]) -> list[AuditEvent]:
         return []
     actor = current_actor()
     now = timezone.now()
+    events = [
+        AuditEvent(
+            at=now,
+            actor_id=actor.user_id,
+            actor_username=actor.username,
+            action=change.action,
+            object_type=change.object_type,
+            object_id=str(change.object_id),
+            object_repr=change.object_repr[:300],
+            before=jsonable(change.before) if change.before is not None else None,
+            after=jsonable(change.after) if change.after is not None else None,
+            request_id=actor.request_id,
+            ip=actor.ip,
+        )
+        for change in changes
+    ]
+    texts = [_text(_content(event)) for event in events]  # before the lock: it serialises
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
-        prev = last or GENESIS
-        events: list[AuditEvent] = []
-        for change in changes:
-            event = AuditEvent(
-                at=now,
-                actor_id=actor.user_id,
-                actor_username=actor.username,
-                action=change.action,
-                object_type=change.object_type,
-                object_id=str(change.object_id),
-                object_repr=change.object_repr[:300],
-                before=jsonable(change.before) if change.before is not None else None,
-                after=jsonable(change.after) if change.after is not None else None,
-                request_id=actor.request_id,
-                ip=actor.ip,
-                prev_hash=prev,
-            )
-            event.hash = event_hash(prev, _content(event))
-            prev = event.hash
-            events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=2000)
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        last_seq, prev = last or (0, GENESIS)
+        for event, text in zip(events, texts, strict=True):
+            event.prev_hash = prev
+            event.hash = prev = _chain(prev, text)
+        copy_insert(events)
+        if events[0].seq is None:  # COPY: under the lock the new rows are those after last_seq
+            seqs = AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")
+            for event, seq in zip(events, seqs.values_list("seq", flat=True), strict=True):
+                event.seq = seq
     return events
 
 

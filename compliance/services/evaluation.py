@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,14 +12,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
+from compliance.services.bulk import copy_insert_new, copy_insert_values, copy_update
 from projects.auditing import BulkChange, record, snapshot
 from projects.models import Project
 from rules.engine import CompiledScenario, FindingResult, evaluate
+from rules.engine.prefilter import TieFilter
 from rules.facts import project_facts_build
 from rules.models import Rule, RuleVersion, Scenario
 from rules.services.rulepacks import scenario_compile
 
 CHUNK = 1000
+FINDING_KEY = ("scenario_id", "rule_id", "project_id", "subject")
 
 
 @dataclass
@@ -52,9 +55,13 @@ def findings_upsert(
     versions: dict[str, RuleVersion],
     run: RecheckRun | None = None,
     rule_ids: dict[str, int] | None = None,
+    pending: PendingWrites | None = None,
 ) -> EvaluationCounts:
-    """Write the results for exactly these projects; findings not produced any more resolve."""
-    now = timezone.now()
+    """Write the results for exactly these projects; findings not produced any more resolve.
+
+    History and audit events are written at once, or left in `pending` for its flush().
+    """
+    now = pending.now if pending is not None else timezone.now()
     counts = EvaluationCounts(projects=len(project_ids))
     rule_ids = rule_ids or dict(Rule.objects.values_list("key", "pk"))
     existing = {
@@ -131,7 +138,7 @@ def findings_upsert(
     counts.resolved = len(resolved)
     with transaction.atomic():
         # ignore_conflicts: a concurrent run may have inserted the same finding first.
-        Finding.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        inserted = copy_insert_new(new, FINDING_KEY)
         fields = [
             "rule_version_id",
             "person_id",
@@ -150,13 +157,20 @@ def findings_upsert(
             "last_confirmed",
             "run",
         ]
-        Finding.objects.bulk_update(changed, fields, batch_size=1000)
-        Finding.objects.bulk_update(
-            resolved, ["status", "resolved_at", "resolved_by_run"], batch_size=1000
-        )
+        copy_update(changed, fields)
+        copy_update(resolved, ["status", "resolved_at", "resolved_by_run"])
         if confirmed:
             Finding.objects.filter(pk__in=confirmed).update(last_confirmed=now)
-        _history_and_audit(scenario, new, changed, resolved, before, now)
+        own = pending or PendingWrites(now=now, run=run)
+        if inserted is None:
+            own.new += new  # read back in flush()
+        else:
+            own.created += inserted
+        own.changed += changed
+        own.resolved += resolved
+        own.before.update(before)
+        if pending is None:
+            own.flush()
     return counts
 
 
@@ -192,7 +206,7 @@ def evaluate_chunk(
     run: RecheckRun | None,
     rule_ids: dict[str, int],
 ) -> EvaluationCounts:
-    facts = project_facts_build(project_ids)
+    facts = project_facts_build(project_ids, TieFilter.for_scenarios([compiled]))
     results = evaluate(compiled, facts, today)
     return findings_upsert(
         scenario=scenario,
@@ -204,37 +218,65 @@ def evaluate_chunk(
     )
 
 
-def _history_and_audit(
-    scenario: Scenario,
-    new: list[Finding],
-    changed: list[Finding],
-    resolved: list[Finding],
-    before: dict[int, dict[str, Any]],
-    now: Any,
-) -> None:
-    """Model history (for as-of reports) and audit events for every finding status change.
+@dataclass
+class PendingWrites:
+    """History rows and audit events of one or more upserts, written together by flush().
 
-    New rows were inserted with ON CONFLICT DO NOTHING, so their ids are read back.
+    A re-check chunk upserts every scenario, then flushes once just before its commit: the
+    audit chain's lock is then held only for that moment, not for the whole chunk.
     """
-    if new:
-        keys = {(f.rule_id, f.project_id, f.subject) for f in new}
-        created = [
-            f
-            for f in Finding.objects.filter(
-                scenario=scenario,
-                project_id__in={f.project_id for f in new},
-                first_seen__gte=now,
-            )
-            if (f.rule_id, f.project_id, f.subject) in keys
-        ]
-    else:
-        created = []
-    if created:
-        Finding.history.bulk_history_create(created, default_date=now)
-    if changed or resolved:
-        Finding.history.bulk_history_create([*changed, *resolved], update=True, default_date=now)
-    record(
-        [BulkChange("create", f) for f in created]
-        + [BulkChange("update", f, before.get(f.pk)) for f in changed]
-        + [BulkChange("resolve", f, before.get(f.pk)) for f in resolved]
-    )
+
+    now: Any
+    run: RecheckRun | None = None
+    new: list[Finding] = field(default_factory=list)
+    created: list[Finding] = field(default_factory=list)
+    changed: list[Finding] = field(default_factory=list)
+    resolved: list[Finding] = field(default_factory=list)
+    before: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def flush(self) -> None:
+        """Model history (for as-of reports) and audit events for every status change.
+
+        Rows inserted without COPY (not PostgreSQL) are read back for their ids; rows a
+        concurrent transaction inserted first are not ours and get no event from us.
+        """
+        created = list(self.created)
+        if self.new:
+            keys = {(f.scenario_id, f.rule_id, f.project_id, f.subject) for f in self.new}
+            created += [
+                f
+                for f in Finding.objects.filter(
+                    project_id__in={f.project_id for f in self.new},
+                    scenario_id__in={f.scenario_id for f in self.new},
+                    first_seen__gte=self.now,
+                    run=self.run,
+                )
+                if (f.scenario_id, f.rule_id, f.project_id, f.subject) in keys
+            ]
+        copy_insert_values(
+            Finding.history.model,
+            _history_rows(created, "+", self.now)
+            + _history_rows([*self.changed, *self.resolved], "~", self.now),
+        )
+        record(
+            [BulkChange("create", f) for f in created]
+            + [BulkChange("update", f, self.before.get(f.pk)) for f in self.changed]
+            + [BulkChange("resolve", f, self.before.get(f.pk)) for f in self.resolved]
+        )
+        self.new, self.created, self.changed, self.resolved, self.before = [], [], [], [], {}
+
+
+def _history_rows(findings: list[Finding], history_type: str, now: Any) -> list[dict[str, Any]]:
+    """Historical rows as django-simple-history's bulk_history_create builds them."""
+    model = Finding.history.model
+    tracked = [f.attname for f in model.tracked_fields]
+    return [
+        {
+            "history_date": now,
+            "history_user_id": getattr(model.get_default_history_user(f), "pk", None),
+            "history_change_reason": "",
+            "history_type": history_type,
+            **{name: getattr(f, name) for name in tracked},
+        }
+        for f in findings
+    ]

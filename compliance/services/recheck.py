@@ -17,14 +17,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.evaluation import EvaluationCounts, findings_upsert
+from compliance.services.evaluation import EvaluationCounts, PendingWrites, findings_upsert
+from compliance.services.recheck_compile import scenarios_compiled
 from compliance.signals import recheck_run_finished
 from projects.models import Project, Role, Tie
 from rules.engine import evaluate_scenarios
 from rules.engine.analysis import required_lists
 from rules.facts import project_facts_build
-from rules.models import OrganisationMatch, Rule, RuleVersion, Scenario
-from rules.services.rulepacks import pack_params, scenario_compile
+from rules.models import (
+    OrganisationMatch,
+    Rule,
+    RuleVersion,
+    Scenario,
+)
+from rules.services.rulepacks import pack_params
 
 COUNT_FIELDS = ("new", "unchanged", "changed", "resolved", "errors")
 
@@ -132,11 +138,11 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
     counts = EvaluationCounts()
     rule_ids = dict(Rule.objects.values_list("key", "pk"))
     today = run.evaluation_date or timezone.localdate()
-    scenarios = list(Scenario.objects.filter(code__in=run.scenarios))
-    compiled = [scenario_compile(scenario=s) for s in scenarios]
-    facts = project_facts_build(chunk.project_ids)  # once for every scenario
+    scenarios, compiled, tie_filter = scenarios_compiled(run.scenarios)
+    facts = project_facts_build(chunk.project_ids, tie_filter)  # once for every scenario
     per_scenario = evaluate_scenarios([c for c, _v in compiled], facts, today)
     project_ids = [f.project["id"] for f in facts]
+    pending = PendingWrites(now=timezone.now(), run=run)
     for scenario, (_c, versions), results in zip(scenarios, compiled, per_scenario, strict=True):
         counts.add(
             findings_upsert(
@@ -146,8 +152,10 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
                 versions=versions,
                 run=run,
                 rule_ids=rule_ids,
+                pending=pending,
             )
         )
+    pending.flush()  # history and the audit chain (its lock) last, just before the commit
     chunk.counts = counts.as_dict()
 
 

@@ -7,6 +7,7 @@ cannot satisfy a rule before building an evaluation environment.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -77,3 +78,87 @@ def required_tie_kinds(node: Any, params: Mapping[str, Any]) -> frozenset[str] |
             return None
         return frozenset().union(*[f for f in found if f is not None])
     return None
+
+
+# -- which ties can a condition look at? ------------------------------------------------------
+
+TIE_DOMAINS = frozenset({"ties", "key_ties", "project_ties", "person_ties"})
+# Facts of a tie and its organisation that depend neither on the project nor on the date.
+STATIC_TIE_FACTS = frozenset(
+    {
+        "tie.id",
+        "tie.kind",
+        "tie.source",
+        "tie.compensated",
+        "tie.disclosed",
+        "tie.disclosed_in",
+        "org.id",
+        "org.name",
+        "org.country",
+        "org.type",
+    }
+)
+
+
+@dataclass(frozen=True)
+class TieNeed:
+    """The ties one binding site may use: those passing every test in `tests` (conditions on
+    static tie facts, parameters resolved) and, when `lists` is set, matched on one of them."""
+
+    tests: tuple[Mapping[str, Any], ...] = ()
+    lists: frozenset[str] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return not self.tests and self.lists is None
+
+
+def resolve_params(node: Any, params: Mapping[str, Any]) -> Any:
+    """The condition with every {param: NAME} replaced by its value."""
+    if isinstance(node, Mapping):
+        if set(node) == {"param"} and node["param"] in params:
+            return params[node["param"]]
+        return {k: resolve_params(v, params) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_params(v, params) for v in node]
+    return node
+
+
+def static_tie_conjuncts(node: Any) -> list[Mapping[str, Any]]:
+    """Conjuncts of the condition (through nested `all`) that test only static tie facts:
+    a tie failing one of them cannot satisfy the condition."""
+    if not isinstance(node, Mapping):
+        return []
+    if node.get("fact") in STATIC_TIE_FACTS:
+        return [node]
+    if set(node) == {"all"} and isinstance(node["all"], list):
+        return [c for child in node["all"] for c in static_tie_conjuncts(child)]
+    return []
+
+
+def tie_need(condition: Any, params: Mapping[str, Any]) -> TieNeed:
+    """What a tie bound to evaluate `condition` must satisfy for the condition to hold."""
+    return TieNeed(
+        tests=tuple(resolve_params(c, params) for c in static_tie_conjuncts(condition)),
+        lists=required_lists(condition, params, through_quantifiers=False),
+    )
+
+
+def quantifier_tie_needs(node: Any, params: Mapping[str, Any]) -> list[TieNeed]:
+    """Needs of every quantifier over ties inside a condition, nested ones included.
+
+    `some` and `no` only ask whether a tie satisfies `where`, so ties that cannot satisfy it
+    change nothing; `every` looks at all of them.
+    """
+    out: list[TieNeed] = []
+    if isinstance(node, Mapping):
+        for head in ("some", "no", "every"):
+            if node.get(head) in TIE_DOMAINS:
+                where = node.get("where")
+                out.append(TieNeed() if head == "every" else tie_need(where, params))
+        for value in node.values():
+            out += quantifier_tie_needs(value, params)
+    elif isinstance(node, list):
+        for value in node:
+            out += quantifier_tie_needs(value, params)
+    return out

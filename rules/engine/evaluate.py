@@ -8,7 +8,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from rules.engine.analysis import required_lists, required_tie_kinds
+from rules.engine.analysis import (
+    TieNeed,
+    quantifier_tie_needs,
+    required_lists,
+    required_tie_kinds,
+    tie_need,
+)
 from rules.engine.conditions import Compiler, ConditionError, Pred
 from rules.engine.env import Env, ProjectFacts, TieFacts
 from rules.engine.types import ERROR_SEVERITY, SEVERITIES, SUBJECTS, Scope
@@ -56,6 +62,8 @@ class CompiledRule:
     # Guards for tie subjects, from static analysis: a tie that fails them cannot match.
     tie_kinds: frozenset[str] | None = None
     needs_lists: frozenset[str] | None = None
+    # Every tie the rule may look at passes one of these (subject ties and quantifiers).
+    tie_needs: list[TieNeed] = field(default_factory=list)
 
     def tie_may_match(self, tie: TieFacts) -> bool:
         if self.tie_kinds is not None and tie.tie["kind"] not in self.tie_kinds:
@@ -188,8 +196,13 @@ def compile_rule(
             raise ConditionError(f"{path}.explanation", f"unknown parameter {m.group(2)}")
     condition = data.get("condition")
     tie_scope = kind == "finding" and SUBJECTS[for_each] == Scope.TIE
+    needs = [tie_need(condition, params)] if tie_scope else []
+    needs += quantifier_tie_needs(condition, params)
+    for item in data.get("severity_when", []) or []:
+        needs += quantifier_tie_needs(item["when"], params)
     return CompiledRule(
         content=data,
+        tie_needs=needs,
         tie_kinds=required_tie_kinds(condition, params) if tie_scope else None,
         needs_lists=(
             required_lists(condition, params, through_quantifiers=False) if tie_scope else None

@@ -1,0 +1,203 @@
+"""Bulk inserts through PostgreSQL COPY: a re-check writes tens of thousands of rows per chunk.
+
+Django's bulk_create sends every column as an array parameter that psycopg quotes in Python,
+which costs more than evaluating the rules. COPY streams the rows instead. Other databases
+(SQLite in tests) use bulk_create.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import connection, models, transaction
+
+M = TypeVar("M", bound=models.Model)
+SIMPLE_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.FloatField,
+    models.BooleanField,
+    models.DateTimeField,
+    models.DateField,
+)
+
+
+def _q(name: Any) -> str:
+    return str(connection.ops.quote_name(str(name)))
+
+
+def _columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    pk = model._meta.pk
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not (f is pk and isinstance(f, models.AutoField | models.BigAutoField))
+    ]
+
+
+def _preparers(fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
+    """Per column: None to send the Python value as it is (psycopg adapts str, int, float,
+    bool, Decimal, date and datetime itself), else a function preparing it."""
+    out: list[Any] = []
+    for f in fields:
+        if isinstance(f, models.JSONField):
+            encoder = f.encoder
+
+            def dump(value: Any, encoder: Any = encoder) -> Any:
+                return None if value is None else json.dumps(value, cls=encoder)
+
+            out.append(dump)
+        elif isinstance(f, SIMPLE_FIELDS) or f.is_relation:
+            out.append(None)
+        else:
+
+            def prep(value: Any, f: models.Field[Any, Any] = f) -> Any:
+                return f.get_db_prep_save(value, connection)
+
+            out.append(prep)
+    return out
+
+
+def _rows(fields: Sequence[models.Field[Any, Any]], objs: Sequence[models.Model]) -> list[Any]:
+    preparers = _preparers(fields)
+    auto = [
+        (i, f)
+        for i, f in enumerate(fields)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    names = [f.attname for f in fields]
+    rows = []
+    for obj in objs:
+        for _i, f in auto:
+            f.pre_save(obj, True)
+        values = [getattr(obj, name) for name in names]
+        rows.append(
+            tuple(v if prep is None else prep(v) for v, prep in zip(values, preparers, strict=True))
+        )
+    return rows
+
+
+def copy_insert(objs: Sequence[models.Model]) -> None:
+    """Insert these new objects of one model (primary keys are not read back)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objs, batch_size=2000)
+        return
+    fields = _columns(model)
+    names = ", ".join(_q(f.column) for f in fields)
+    table = _q(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for row in _rows(fields, objs):
+            copy.write_row(row)
+
+
+def copy_insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert rows given as {attname: value} (no model instances: cheaper for history rows);
+    every column but the auto primary key must be given."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create([model(**r) for r in rows], batch_size=2000)
+        return
+    fields = _columns(model)
+    preparers = _preparers(fields)
+    names = ", ".join(_q(f.column) for f in fields)
+    table = _q(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            values = [row[f.attname] for f in fields]
+            copy.write_row(
+                [v if p is None else p(v) for v, p in zip(values, preparers, strict=True)]
+            )
+
+
+def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:
+    """Insert, skipping rows that conflict with an existing one (e.g. a concurrent run inserted
+    it first); returns the objects this call inserted, their primary keys set.
+
+    `key` names the attributes of the unique constraint the conflicts are on. Returns None on
+    databases without COPY (the rows are then inserted with bulk_create, ignoring conflicts,
+    and the caller reads them back).
+    """
+    if not objs:
+        return []
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(objs, batch_size=2000, ignore_conflicts=True)
+        return None
+    fields = _columns(model)
+    names = ", ".join(_q(f.column) for f in fields)
+    table = _q(model._meta.db_table)
+    by_key = {tuple(getattr(o, k) for k in key): o for o in objs}
+    key_columns = ", ".join(_q(getattr(model._meta.get_field(k), "column", k)) for k in key)
+    pk_column = _q(getattr(model._meta.pk, "column", "id"))
+    # The temporary table lives until the commit: keep it inside a transaction.
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        temp = _q(f"bulk_new_{model._meta.db_table}")
+        # Identifiers only, quoted, from the model's metadata.
+        create = f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS SELECT {names} FROM "  # noqa: S608
+        raw.execute(f"{create} {table} WITH NO DATA")
+        raw.execute(f"TRUNCATE {temp}")
+        with raw.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            for row in _rows(fields, objs):
+                copy.write_row(row)
+        raw.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
+            f"ON CONFLICT DO NOTHING "
+            f"RETURNING {pk_column}, {key_columns}"
+        )
+        inserted = []
+        for pk, *values in raw.fetchall():
+            obj = by_key[tuple(values)]
+            obj.pk = pk
+            obj._state.adding = False
+            inserted.append(obj)
+    return inserted
+
+
+def copy_update(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
+    """bulk_update through a COPY into a temporary table and one UPDATE ... FROM: Django's
+    bulk_update builds a CASE expression per field and row, which costs far more."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_update(objs, fields, batch_size=1000)
+        return
+    pk = model._meta.pk
+    assert pk is not None
+    columns = [pk, *(model._meta.get_field(name) for name in fields)]
+    concrete = [f for f in columns if isinstance(f, models.Field)]
+    preparers = _preparers(concrete)
+    names = [_q(f.column) for f in concrete]
+    table = _q(model._meta.db_table)
+    digest = hashlib.md5("".join(names).encode(), usedforsecurity=False).hexdigest()[:8]
+    temp = _q(f"bulk_update_{model._meta.db_table}_{digest}")  # one per column set
+    assignments = ", ".join(f"{n} = t.{n}" for n in names[1:])
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        listed = ", ".join(names)
+        create = f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS SELECT {listed}"
+        raw.execute(f"{create} FROM {table} WITH NO DATA")
+        raw.execute(f"TRUNCATE {temp}")
+        with raw.copy(f"COPY {temp} ({', '.join(names)}) FROM STDIN") as copy:
+            for obj in objs:
+                values = [getattr(obj, f.attname) for f in concrete]
+                copy.write_row(
+                    [v if p is None else p(v) for v, p in zip(values, preparers, strict=True)]
+                )
+        update = f"UPDATE {table} AS f SET {assignments} FROM {temp} AS t"  # noqa: S608
+        raw.execute(f"{update} WHERE f.{names[0]} = t.{names[0]}")

@@ -1,0 +1,187 @@
+"""Which ties can the rules of some scenarios look at? Facts are built for those only.
+
+Most ties of a portfolio (co-authorships with unlisted universities, say) cannot satisfy any
+rule: every rule that binds a tie requires a tie kind, a list match or an organisation
+country. A tie is kept for a project when some rule that applies to the project may use it;
+dropping the others changes no finding (`some`/`no` quantifiers and subject loops only ask
+whether a tie satisfies a condition; `every` keeps all ties).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from rules.engine.analysis import TieNeed, required_tie_kinds
+from rules.engine.conditions import Compiler, ConditionError, Pred
+from rules.engine.env import Env
+from rules.engine.evaluate import CompiledRule, CompiledScenario
+from rules.engine.types import Scope
+
+
+@dataclass(frozen=True)
+class TieGuard:
+    sponsors: frozenset[str] | None
+    statuses: frozenset[str] | None
+    kinds: frozenset[str] | None
+    lists: frozenset[str] | None
+    test: Pred | None
+    facts: frozenset[str] = frozenset()  # the facts `test` reads
+
+    def applies(self, project: Mapping[str, Any]) -> bool:
+        if self.sponsors is not None and project.get("sponsor") not in self.sponsors:
+            return False
+        return self.statuses is None or project.get("status") in self.statuses
+
+
+class _Probe:
+    """Just enough of an Env for conditions on static tie facts."""
+
+    __slots__ = ("ns", "today", "trace", "values")
+
+    def __init__(self) -> None:
+        self.ns: dict[str, Any] = {}
+        self.trace: list[str] = []
+        self.values: dict[str, str] = {}
+        self.today = None
+
+
+class TieFilter:
+    """Bit masks: a tie's guards (which rules may use it) against a project's guards (which
+    rules apply to it); the tie is kept when they share a bit."""
+
+    def __init__(self, guards: list[TieGuard]) -> None:
+        self.guards = guards
+        self._by_kind: dict[str, list[tuple[int, TieGuard]]] = {}
+        self._project_masks: dict[tuple[Any, Any], int] = {}
+        self._probe = _Probe()
+        # A tie's mask depends only on its kind, its lists and the facts the tests read.
+        self._facts_read: dict[tuple[str, frozenset[str]], list[str]] = {}
+        self._masks: dict[tuple[Any, ...], int] = {}
+        self._may_keep: dict[tuple[str, frozenset[str]], bool] = {}
+
+    @classmethod
+    def for_scenarios(cls, scenarios: Iterable[CompiledScenario]) -> TieFilter | None:
+        """None when some rule may look at every tie (nothing can be dropped)."""
+        found: dict[str, TieGuard] = {}
+        for scenario in scenarios:
+            for rule in [*scenario.rules, *scenario.modifiers]:
+                for need in rule.tie_needs:
+                    if need.everything and rule.sponsors is None and rule.statuses is None:
+                        return None
+                    key = _guard_key(rule, need)
+                    if key not in found:
+                        found[key] = _guard(rule, need)
+        return cls(list(found.values()))
+
+    def _candidates(self, kind: str) -> list[tuple[int, TieGuard]]:
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = [
+                (1 << i, g) for i, g in enumerate(self.guards) if g.kinds is None or kind in g.kinds
+            ]
+            self._by_kind[kind] = found
+        return found
+
+    def may_keep(self, kind: str, lists: frozenset[str]) -> bool:
+        """False when no guard can admit a tie of this kind with these list matches (the
+        guards' other tests aside): a cheap first cut."""
+        key = (kind, lists)
+        found = self._may_keep.get(key)
+        if found is None:
+            found = self._may_keep[key] = any(
+                g.lists is None or bool(g.lists & lists) for _bit, g in self._candidates(kind)
+            )
+        return found
+
+    def tie_mask(self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str]) -> int:
+        kind = tie["kind"]
+        facts = self._facts_read.get((kind, lists))
+        if facts is None:  # the facts read by the tests of the guards that may admit the tie
+            facts = self._facts_read[(kind, lists)] = sorted(
+                {
+                    name
+                    for _bit, g in self._candidates(kind)
+                    if g.test is not None and (g.lists is None or g.lists & lists)
+                    for name in g.facts
+                }
+                - {"tie.kind"}
+            )
+        ns = {"tie": tie, "org": org}
+        key = (kind, lists, *(_read(ns, name) for name in facts))
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = self._masks[key] = self._tie_mask(tie, org, lists)
+        return mask
+
+    def _tie_mask(
+        self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str] | set[str]
+    ) -> int:
+        mask = 0
+        probe = self._probe
+        for bit, guard in self._candidates(tie["kind"]):
+            if guard.lists is not None and not guard.lists & lists:
+                continue
+            if guard.test is not None:
+                probe.ns = {"tie": tie, "org": org}
+                try:
+                    ok = guard.test(cast(Env, probe))
+                except Exception:  # let the rule itself report the error
+                    ok = True
+                probe.trace.clear()
+                if not ok:
+                    continue
+            mask |= bit
+        return mask
+
+    def project_mask(self, project: Mapping[str, Any]) -> int:
+        key = (project.get("sponsor"), project.get("status"))
+        mask = self._project_masks.get(key)
+        if mask is None:
+            mask = sum(1 << i for i, g in enumerate(self.guards) if g.applies(project))
+            self._project_masks[key] = mask
+        return mask
+
+
+def _guard_key(rule: CompiledRule, need: TieNeed) -> str:
+    return json.dumps(
+        [
+            sorted(rule.sponsors) if rule.sponsors is not None else None,
+            sorted(rule.statuses) if rule.statuses is not None else None,
+            sorted(need.lists) if need.lists is not None else None,
+            need.tests,
+        ],
+        sort_keys=True,
+        default=str,
+    )
+
+
+def _guard(rule: CompiledRule, need: TieNeed) -> TieGuard:
+    test = None
+    kinds = None
+    if need.tests:
+        condition = {"all": list(need.tests)}
+        try:
+            test = Compiler({}).compile(condition, f"{rule.key} prefilter", Scope.TIE)
+        except ConditionError:  # a weaker guard is still a safe one
+            test = None
+        kinds = required_tie_kinds(condition, {})
+    facts = frozenset(_fact_names(need.tests))
+    return TieGuard(rule.sponsors, rule.statuses, kinds, need.lists, test, facts)
+
+
+def _fact_names(node: Any) -> set[str]:
+    if isinstance(node, Mapping):
+        own = {node["fact"]} if isinstance(node.get("fact"), str) else set()
+        return own.union(*(_fact_names(v) for v in node.values()))
+    if isinstance(node, list | tuple):
+        return set().union(*(_fact_names(v) for v in node))
+    return set()
+
+
+def _read(ns: dict[str, Any], name: str) -> Any:
+    space, key = name.split(".", 1)
+    value = ns[space].get("disclosed_in" if name == "tie.disclosed" else key)
+    return frozenset(value) if isinstance(value, set | frozenset | list) else value
