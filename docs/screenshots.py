@@ -31,6 +31,7 @@ USERS = {
     "pi": "demo-pi-2026",
     "reviewer": "demo-reviewer-2026",
     "auditor": "demo-auditor-2026",
+    "admin": "demo-admin-2026",
 }
 VIEWPORT: ViewportSize = {"width": 1280, "height": 860}
 MAX_HEIGHT = 1600  # long pages are cut here so the PNGs stay readable in the README
@@ -185,15 +186,30 @@ def screenshots(base: str, ids: dict[str, int]) -> None:
         ):
             page.goto(base + path)
             shoot(page, name)
+        page.goto(f"{base}/projects/{project}/ties/new/")
+        page.get_by_label("Organisation", exact=True).press_sequentially(
+            "Harbin Institute of Technology", delay=5
+        )
+        page.get_by_test_id("screening-hint").wait_for()
+        shoot(page, "tie-form")
+        page.goto(f"{base}/attestation/")
+        shoot(page, "attestation")
 
         page = sign_in(browser, base, "reviewer")
         for path, name in (
             ("/dashboard/", "dashboard"),
             ("/findings/", "review-queue"),
             (f"/findings/{finding}/", "finding"),
+            ("/matches/", "matches"),
+            ("/rules/", "rules"),
+            ("/lists/", "lists"),
         ):
             page.goto(base + path)
             shoot(page, name)
+
+        page = sign_in(browser, base, "admin")
+        page.goto(f"{base}/rules/R07/draft/")
+        shoot(page, "rule-draft")
 
         page = sign_in(browser, base, "auditor")
         page.goto(f"{base}/findings/{finding}/")

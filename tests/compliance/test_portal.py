@@ -97,7 +97,7 @@ def test_reviewer_filters_the_queue_and_decides_with_a_reason(
 ) -> None:
     client = signed_in(reviewer)
     dashboard = client.get("/dashboard/").content.decode()
-    assert "Current obligations" in dashboard and "1250000.00" in dashboard
+    assert "Current obligations" in dashboard and "1,250,000" in dashboard
     queue = client.get("/findings/", {"scenario": "current", "severity": "high"}).content.decode()
     finding = evaluated["finding"]
     assert f"#{finding.pk}" in queue
