@@ -121,3 +121,20 @@ def test_chunks_put_projects_of_a_shared_person_together(rules_loaded: None) -> 
     busy_ids = {p.pk for i, p in enumerate(projects) if i % 3 == 0}
     assert busy_ids in [set(c) for c in chunks]  # the 4 projects of one person share a chunk
     assert chunks_plan(ids[:3], 4) == [sorted(ids[:3])] and chunks_plan([], 4) == []
+
+
+@pytest.mark.django_db
+def test_list_matches_come_in_a_fixed_order_whatever_the_chunk(portfolio: dict[str, Any]) -> None:
+    """Equal-score matches: the first is reported, so their order must not depend on which
+    projects share a chunk (PostgreSQL returns an unordered scan's rows in any order)."""
+    from rules.facts import matches_qs, project_facts_build
+
+    orgs = [portfolio["hit"].pk, portfolio["megvii"].pk]
+    assert matches_qs(orgs).query.order_by == ("pk",)
+    dod = portfolio["dod"].pk
+    alone = project_facts_build([dod])
+    together = [
+        f for f in project_facts_build([portfolio["climate"].pk, dod]) if f.project["id"] == dod
+    ]
+    assert any(t.matches for t in alone[0].ties)
+    assert [t.matches for t in alone[0].ties] == [t.matches for t in together[0].ties]
