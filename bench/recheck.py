@@ -102,6 +102,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--build-only", action="store_true", help="build (or reuse) the portfolio, then stop"
     )
+    p.add_argument(
+        "--chunked-floor",
+        action="store_true",
+        help="also time the floor SQL chunk by chunk (information only; takes minutes at 100k)",
+    )
     p.add_argument("--database", default="grantcheck_bench")
     p.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     # Its own Redis database: a FLUSHDB elsewhere (e.g. a test's cache.clear() on db 0, which the
@@ -497,7 +502,7 @@ def _collector(out: list[str]) -> Callable[..., Any]:
     return capture
 
 
-def measure_floor(ids: list[int], chunk_size: int, report: Report) -> None:
+def measure_floor(ids: list[int], chunk_size: int, report: Report, chunked: bool) -> None:
     report["floor_sql_matches_selector"] = floor_sql_matches_selector(ids[:50])
     passes = []
     for _ in range(2):  # the floor is a best case: the better of two passes
@@ -506,6 +511,11 @@ def measure_floor(ids: list[int], chunk_size: int, report: Report) -> None:
     report["d_s"] = min(passes)
     report["d_passes_s"] = [round(s, 3) for s in passes]
     report["d_rows"] = rows
+    if chunked:
+        measure_chunked_floor(ids, chunk_size, report)
+
+
+def measure_chunked_floor(ids: list[int], chunk_size: int, report: Report) -> None:
     # Information only: the same statements chunk by chunk, as the workers issue them once
     # per chunk (ties of people on several chunks are delivered more than once).
     chunked_rows: dict[str, int] = {}
@@ -604,6 +614,37 @@ def measure_full(
     report[f"{key}_run"] = run_summary(run_dict)
     report[f"{key}_findings_digest"] = findings_digest()
     check_run(run_dict, f"({key})", report)
+    if key == "a":
+        measure_tie_rows(run.pk, args.chunk_size, report)
+
+
+def tie_rows(chunks: Iterable[Sequence[int]]) -> int:
+    """Tie rows the workers' facts query delivers for these chunks (a person's ties come
+    once per chunk holding one of their projects)."""
+    from projects.models import Role
+    from rules.facts import ties_qs
+
+    total = 0
+    for ids in chunks:
+        people = set(Role.objects.filter(project_id__in=ids).values_list("person_id", flat=True))
+        total += ties_qs(list(people), ids).count()
+    return total
+
+
+def measure_tie_rows(run_id: int, chunk_size: int, report: Report) -> None:
+    """Tie rows per full run: as the run was chunked, and with plain slices in id order."""
+    from compliance.models import RecheckChunk
+
+    chunks = list(
+        RecheckChunk.objects.filter(run_id=run_id)
+        .order_by("index")
+        .values_list("project_ids", flat=True)
+    )
+    ids = sorted(pk for c in chunks for pk in c)
+    report["a_tie_rows"] = tie_rows(chunks)
+    report["a_tie_rows_by_id"] = tie_rows(
+        ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)
+    )
 
 
 def findings_digest() -> str:
@@ -883,6 +924,11 @@ def print_report(report: Report) -> None:
     row("    (info) same SQL chunk by chunk", f.get("d_chunked_s"))
     a_run, b_run = f.get("a_run") or {}, f.get("b_run") or {}
     row("(a) full re-check, all scenarios", f.get("a_s"), "(findings table empty: all new)")
+    if "a_tie_rows" in f:
+        print(
+            f"  {'    (info) tie rows fetched by (a)':<44} {f['a_tie_rows']:>10,} "
+            f"(id-order slices: {f['a_tie_rows_by_id']:,})"
+        )
     if "a_warm_s" in f:
         row("    (info) again, findings in place", f["a_warm_s"], "(mostly unchanged)")
     b_note = f"{b_run.get('projects_planned', 0):,} projects in scope" if b_run else ""
@@ -999,8 +1045,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise BenchError(f"the bench database holds {len(ids)} projects, not {args.projects}")
 
     log("(d) floor")
-    measure_floor(ids, args.chunk_size, report)
-    log(f"(d) {report['d_s']:.2f} s; chunked {report['d_chunked_s']:.2f} s; starting the worker")
+    measure_floor(ids, args.chunk_size, report, args.chunked_floor)
+    log(f"(d) {report['d_s']:.2f} s; starting the worker")
     worker = Worker(args, env)
     try:
         report["worker_start_s"] = worker.start(app)

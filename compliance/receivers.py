@@ -31,6 +31,7 @@ def _on_rules_changed(sender: Any, keys: list[str], **kwargs: Any) -> None:
             scope_key=f"rules:{','.join(sorted(keys))}",
             project_ids=project_ids,
             scenario_codes=scenarios,
+            rule_keys=keys,
         )
 
 

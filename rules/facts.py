@@ -87,9 +87,12 @@ def _tie_rows(qs: Any) -> list[tuple[Any, ...]]:
 
 
 def matches_qs(org_ids: Iterable[int]) -> Any:
+    # Ordered: when an organisation matches several entries equally well, the first one is
+    # reported, and that must not depend on which other projects share the chunk.
     return (
         OrganisationMatch.objects.filter(organisation_id__in=set(org_ids), active=True)
         .exclude(review_status=OrganisationMatch.Review.REJECTED)
+        .order_by("pk")
         .values(
             "organisation_id",
             "reference_list__code",

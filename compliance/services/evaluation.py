@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -56,18 +56,22 @@ def findings_upsert(
     run: RecheckRun | None = None,
     rule_ids: dict[str, int] | None = None,
     pending: PendingWrites | None = None,
+    rule_scope: Collection[int] | None = None,
 ) -> EvaluationCounts:
     """Write the results for exactly these projects; findings not produced any more resolve.
+
+    rule_scope (rule ids), when given, limits this to those rules' findings: findings of
+    other rules are neither read, resolved nor confirmed.
 
     History and audit events are written at once, or left in `pending` for its flush().
     """
     now = pending.now if pending is not None else timezone.now()
     counts = EvaluationCounts(projects=len(project_ids))
     rule_ids = rule_ids or dict(Rule.objects.values_list("key", "pk"))
-    existing = {
-        (f.rule_id, f.project_id, f.subject): f
-        for f in Finding.objects.filter(scenario=scenario, project_id__in=list(project_ids))
-    }
+    rows = Finding.objects.filter(scenario=scenario, project_id__in=list(project_ids))
+    if rule_scope is not None:
+        rows = rows.filter(rule_id__in=list(rule_scope))
+    existing = {(f.rule_id, f.project_id, f.subject): f for f in rows}
     produced: set[tuple[int, int, str]] = set()
     new: list[Finding] = []
     changed: list[Finding] = []
@@ -76,7 +80,7 @@ def findings_upsert(
     for r in results:
         rule_id = rule_ids[r.rule_key]
         key = (rule_id, r.project_id, r.subject)
-        if key in produced:
+        if key in produced or (rule_scope is not None and rule_id not in rule_scope):
             continue
         produced.add(key)
         counts.errors += int(r.severity == "error")

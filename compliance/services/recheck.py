@@ -19,6 +19,7 @@ from django.utils import timezone
 from compliance.models import Finding, RecheckChunk, RecheckRun
 from compliance.services.evaluation import EvaluationCounts, PendingWrites, findings_upsert
 from compliance.services.recheck_compile import scenarios_compiled
+from compliance.services.recheck_plan import chunks_plan
 from compliance.signals import recheck_run_finished
 from projects.models import Project, Role, Tie
 from rules.engine import evaluate_scenarios
@@ -51,11 +52,13 @@ def recheck_request(
     today: date | None = None,
     user: Any = None,
     chunk_size: int | None = None,
+    rule_keys: Sequence[str] | None = None,
 ) -> RecheckRun:
     """Create a run with its chunks and enqueue them after commit.
 
-    project_ids None means every project. Older queued/running runs with the same scope key
-    are marked superseded.
+    project_ids None means every project. rule_keys, when given, limits the run to those
+    rules (a rule or parameter change): findings of other rules are left alone. Older
+    queued/running runs with the same scope key are marked superseded.
     """
     chunk_size = chunk_size or settings.RECHECK_CHUNK_SIZE
     codes = (
@@ -74,7 +77,9 @@ def recheck_request(
         else:
             ids = sorted(set(project_ids))
             scope = {"projects": len(ids)}
-        chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+        if rule_keys:
+            scope["rules"] = sorted(set(rule_keys))
+        chunks = chunks_plan(ids, chunk_size)
         run = RecheckRun.objects.create(
             trigger=trigger,
             scope=scope,
@@ -138,7 +143,9 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
     counts = EvaluationCounts()
     rule_ids = dict(Rule.objects.values_list("key", "pk"))
     today = run.evaluation_date or timezone.localdate()
-    scenarios, compiled, tie_filter = scenarios_compiled(run.scenarios)
+    keys = run.scope.get("rules")  # None: every rule
+    scenarios, compiled, tie_filter = scenarios_compiled(run.scenarios, keys)
+    scope_ids = None if keys is None else {rule_ids[k] for k in keys if k in rule_ids}
     facts = project_facts_build(chunk.project_ids, tie_filter)  # once for every scenario
     per_scenario = evaluate_scenarios([c for c, _v in compiled], facts, today)
     project_ids = [f.project["id"] for f in facts]
@@ -153,10 +160,17 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
                 run=run,
                 rule_ids=rule_ids,
                 pending=pending,
+                rule_scope=None if scope_ids is None else scope_ids | _keys(rule_ids, _c),
             )
         )
     pending.flush()  # history and the audit chain (its lock) last, just before the commit
     chunk.counts = counts.as_dict()
+
+
+def _keys(rule_ids: dict[str, int], compiled: Any) -> set[int]:
+    """Ids of the rules a compiled scenario evaluates (a changed rule's scenario also runs
+    its modifiers, which raise the changed rule's severities and may report errors)."""
+    return {rule_ids[r.key] for r in [*compiled.rules, *compiled.modifiers] if r.key in rule_ids}
 
 
 def _chunk_failed(chunk_id: int, exc: Exception) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from rules.engine import CompiledScenario
@@ -43,15 +44,30 @@ def rules_state(codes: Sequence[str]) -> tuple[Any, ...]:
     return (tuple(sorted(codes)), packs, versions, params)
 
 
-def scenarios_compiled(codes: Sequence[str]) -> Compiled:
+def scenarios_compiled(codes: Sequence[str], rule_keys: Sequence[str] | None = None) -> Compiled:
     """The run's scenarios compiled, once per worker process while rules and parameters stay
-    the same (a parameter change mid-run is picked up by the next chunk)."""
-    key = rules_state(codes)
+    the same (a parameter change mid-run is picked up by the next chunk).
+
+    With rule_keys, each scenario keeps only those rules (plus its modifiers, which change
+    their severities; a changed modifier keeps the whole scenario), and the tie prefilter is
+    built from the kept rules alone.
+    """
+    state = rules_state(codes)
+    key = (state, None if rule_keys is None else tuple(sorted(set(rule_keys))))
     found = _cache.get(key)
     if found is None:
-        scenarios = list(Scenario.objects.filter(code__in=codes))
+        if any(k[0] != state for k in _cache):
+            _cache.clear()
+        scenarios = list(Scenario.objects.filter(code__in=codes).order_by("code"))
         compiled = [scenario_compile(scenario=s) for s in scenarios]
+        if rule_keys is not None:
+            compiled = [(_only(c, set(rule_keys)), v) for c, v in compiled]
         found = (scenarios, compiled, TieFilter.for_scenarios(c for c, _v in compiled))
-        _cache.clear()
         _cache[key] = found
     return found
+
+
+def _only(compiled: CompiledScenario, keys: set[str]) -> CompiledScenario:
+    if any(m.key in keys for m in compiled.modifiers):
+        return compiled
+    return replace(compiled, rules=[r for r in compiled.rules if r.key in keys])
