@@ -31,16 +31,22 @@ def require_portfolio_view(request: HttpRequest) -> None:
         raise PermissionDenied("The dashboard is for the research office and auditors.")
 
 
-def _severity_grid(scenarios: list[Scenario], user: Any) -> list[Any]:
+def _open_by_severity(*, user: Any, column: str) -> dict[str, dict[str, int]]:
+    """Open findings counted per value of `column` and severity (every severity present)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-    for code, severity, n in (
+    for value, severity, n in (
         findings_visible_to(user=user)
         .filter(status="open")
-        .values_list("scenario__code", "severity")
+        .values_list(column, "severity")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        counts[code][severity] = n
+        counts[value or "(none)"][severity] += n
+    return counts
+
+
+def _severity_grid(scenarios: list[Scenario], user: Any) -> list[Any]:
+    counts = _open_by_severity(user=user, column="scenario__code")
     return [(s, [(sev, counts[s.code][sev]) for sev in SEVERITIES]) for s in scenarios]
 
 
@@ -82,15 +88,7 @@ def findings_per_week(
 
 
 def findings_by_department(*, user: Any) -> list[tuple[str, dict[str, int]]]:
-    out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-    for department, severity, n in (
-        findings_visible_to(user=user)
-        .filter(status="open")
-        .values_list("project__department", "severity")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        out[department or "(none)"][severity] += n
+    out = _open_by_severity(user=user, column="project__department")
     return sorted(out.items(), key=lambda item: (-sum(item[1].values()), item[0]))
 
 

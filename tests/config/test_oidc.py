@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from compliance.models import AuditEvent
 from config.oidc import GrantcheckOIDCBackend
 from projects.models import Person
 from tests.factories import PersonFactory, UserFactory
+from tests.settings_probe import settings_probe
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKEND = "config.oidc.GrantcheckOIDCBackend"
@@ -57,17 +56,7 @@ PROBE = (
 
 
 def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
-    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    return subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env={**base, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return settings_probe(PROBE, env, drop=lambda k: k.startswith("OIDC_"))
 
 
 def test_settings_switch_sso_on_only_with_a_client_id() -> None:

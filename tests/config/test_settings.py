@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.settings_probe import settings_probe
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
@@ -32,17 +32,7 @@ CLEARED = (
 
 
 def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in CLEARED}
-    base["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    return subprocess.run(
-        [sys.executable, "-c", PROBE],
-        env={**base, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return settings_probe(PROBE, env, drop=lambda k: k in CLEARED)
 
 
 def _ok(**env: str) -> dict[str, Any]:
