@@ -56,7 +56,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -776,6 +775,7 @@ def naive_loop(sample: Sequence[int], today: date) -> dict[str, int]:
     from django.utils import timezone
 
     from compliance.models import Finding
+    from compliance.services.evaluation import finding_values
     from rules.engine import evaluate_project
     from rules.facts import field_tag_threshold
     from rules.models import Rule, Scenario
@@ -804,17 +804,7 @@ def naive_loop(sample: Sequence[int], today: date) -> dict[str, int]:
                     project_id=r.project_id,
                     subject=r.subject,
                     defaults={
-                        "rule_version_id": versions[r.rule_key].pk,
-                        "person_id": r.person_id,
-                        "tie_id": r.tie_id,
-                        "list_entry_id": r.list_entry_id,
-                        "match_score": r.match_score,
-                        "severity": r.severity,
-                        "held_for_review": r.held_for_review,
-                        "trace": r.trace,
-                        "explanation": r.explanation,
-                        "remediation": r.remediation,
-                        "amount_usd": Decimal(r.amount_usd or 0),
+                        **finding_values(r, versions),
                         "status": Finding.Status.OPEN,
                         "resolved_at": None,
                         "resolved_by_run": None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
@@ -81,6 +81,20 @@ def _rows(fields: Sequence[models.Field[Any, Any]], objs: Sequence[models.Model]
     return rows
 
 
+def _copy(
+    model: type[models.Model], fields: Sequence[models.Field[Any, Any]], rows: Iterable[Any]
+) -> None:
+    """Stream rows (values in `fields` order, already prepared) into the model's table."""
+    names = ", ".join(_q(f.column) for f in fields)
+    table = _q(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
 def copy_insert(objs: Sequence[models.Model]) -> None:
     """Insert these new objects of one model (primary keys are not read back)."""
     if not objs:
@@ -90,14 +104,7 @@ def copy_insert(objs: Sequence[models.Model]) -> None:
         model._default_manager.bulk_create(objs, batch_size=2000)
         return
     fields = _columns(model)
-    names = ", ".join(_q(f.column) for f in fields)
-    table = _q(model._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-    ):
-        for row in _rows(fields, objs):
-            copy.write_row(row)
+    _copy(model, fields, _rows(fields, objs))
 
 
 def copy_insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
@@ -110,17 +117,17 @@ def copy_insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]
         return
     fields = _columns(model)
     preparers = _preparers(fields)
-    names = ", ".join(_q(f.column) for f in fields)
-    table = _q(model._meta.db_table)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            values = [row[f.attname] for f in fields]
-            copy.write_row(
-                [v if p is None else p(v) for v, p in zip(values, preparers, strict=True)]
-            )
+    _copy(
+        model,
+        fields,
+        (
+            [
+                row[f.attname] if p is None else p(row[f.attname])
+                for f, p in zip(fields, preparers, strict=True)
+            ]
+            for row in rows
+        ),
+    )
 
 
 def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:

@@ -25,6 +25,23 @@ CHUNK = 1000
 FINDING_KEY = ("scenario_id", "rule_id", "project_id", "subject")
 
 
+def finding_values(result: Any, versions: dict[str, RuleVersion]) -> dict[str, Any]:
+    """The derived columns of a finding from one engine result (its key columns aside)."""
+    return {
+        "rule_version_id": versions[result.rule_key].pk,
+        "person_id": result.person_id,
+        "tie_id": result.tie_id,
+        "list_entry_id": result.list_entry_id,
+        "match_score": result.match_score,
+        "severity": result.severity,
+        "held_for_review": result.held_for_review,
+        "trace": result.trace,
+        "explanation": result.explanation,
+        "remediation": result.remediation,
+        "amount_usd": Decimal(result.amount_usd or 0),
+    }
+
+
 @dataclass
 class EvaluationCounts:
     projects: int = 0
@@ -84,19 +101,7 @@ def findings_upsert(
             continue
         produced.add(key)
         counts.errors += int(r.severity == "error")
-        values: dict[str, Any] = {
-            "rule_version_id": versions[r.rule_key].pk,
-            "person_id": r.person_id,
-            "tie_id": r.tie_id,
-            "list_entry_id": r.list_entry_id,
-            "match_score": r.match_score,
-            "severity": r.severity,
-            "held_for_review": r.held_for_review,
-            "trace": r.trace,
-            "explanation": r.explanation,
-            "remediation": r.remediation,
-            "amount_usd": Decimal(r.amount_usd or 0),
-        }
+        values = finding_values(r, versions)
         finding = existing.get(key)
         if finding is None:
             new.append(
