@@ -14,7 +14,7 @@ portfolio is rebuilt) and prints, side by side from one run:
     ties, people, organisations, list matches and field tags, ``ProjectFacts`` built by hand,
     every scenario evaluated with the same compiled scenario, findings written one by one with
     ``update_or_create`` keyed like ``Finding``'s unique constraint; extrapolated to all projects;
-(d) the floor: the five SQL statements of ``rules.facts.project_facts_build`` for all projects
+(d) the floor: the SQL statements of ``rules.facts.project_facts_build`` for all projects
     in one pass (every fact delivered once), raw cursor, every row fetched, one process.
 
 (a) runs on an empty findings table (every finding new: insert, history, audit event); --warm
@@ -423,7 +423,7 @@ def reset_state(args: argparse.Namespace, app: Any) -> None:
 
 
 def facts_querysets(
-    step: str, ids: Sequence[int], people: Sequence[int], orgs: Iterable[int]
+    step: str, ids: Sequence[int], people: Iterable[int], orgs: Iterable[int]
 ) -> Any:
     """The querysets of rules.facts.project_facts_build, step by step (the same code)."""
     from rules import facts
@@ -433,47 +433,60 @@ def facts_querysets(
     if step == "roles":
         return facts.roles_qs(ids)
     if step == "ties":
-        return facts.ties_qs(people, ids)
+        return facts.ties_qs(list(people), ids)
     if step == "matches":
         return facts.matches_qs(orgs)
+    if step == "organisations":
+        return facts.organisations_qs(orgs)
+    if step == "people":
+        return facts.people_qs(people)
     if step == "tags":
         return facts.tags_qs(ids)
     raise KeyError(step)
 
 
-def _fetch_all(cursor: Any, qs: Any, column: str | None = None) -> tuple[int, list[Any]]:
-    """Execute the queryset's SQL on a raw cursor, fetch every row; collect one column."""
+def _fetch_all(cursor: Any, qs: Any, *columns: str) -> tuple[int, list[list[Any]]]:
+    """Execute the queryset's SQL on a raw cursor, fetch every row; collect some columns."""
     sql, params = qs.query.sql_with_params()
     cursor.execute(sql, params)
     names = [d.name for d in cursor.description]
-    index = names.index(column) if column else -1
-    rows, collected = 0, []
+    indexes = [names.index(column) for column in columns]
+    rows, collected = 0, [[] for _ in columns]  # type: ignore[var-annotated]
     while batch := cursor.fetchmany(20_000):
         rows += len(batch)
-        if index >= 0:
-            collected += [r[index] for r in batch]
+        for index, out in zip(indexes, collected, strict=True):
+            out += [r[index] for r in batch]
     return rows, collected
 
 
 def floor_pass(ids: Sequence[int]) -> dict[str, int]:
-    """The five queries for these projects, on a raw cursor; rows fetched per query."""
+    """The statements of project_facts_build for these projects (every tie kept), on a raw
+    cursor; rows fetched per query."""
     from django.db import connection
 
     rows: dict[str, int] = {}
     with connection.cursor() as cursor:
-        rows["projects"], project_ids = _fetch_all(
+        rows["projects"], (project_ids,) = _fetch_all(
             cursor, facts_querysets("projects", ids, [], []), "id"
         )
         if not project_ids:
             return rows
-        rows["roles"], people = _fetch_all(
+        rows["roles"], (people,) = _fetch_all(
             cursor, facts_querysets("roles", project_ids, [], []), "person_id"
         )
-        people = list(dict.fromkeys(people))
-        rows["ties"], orgs = _fetch_all(
-            cursor, facts_querysets("ties", project_ids, people, []), "organisation_id"
+        rows["ties"], (orgs, tie_people) = _fetch_all(
+            cursor,
+            facts_querysets("ties", project_ids, set(people), []),
+            "organisation_id",
+            "person_id",
         )
-        rows["matches"], _ = _fetch_all(cursor, facts_querysets("matches", [], [], orgs))
+        rows["matches"], _ = _fetch_all(cursor, facts_querysets("matches", [], [], set(orgs)))
+        rows["organisations"], _ = _fetch_all(
+            cursor, facts_querysets("organisations", [], [], set(orgs))
+        )
+        others = set(tie_people) - set(people)
+        if others:
+            rows["people"], _ = _fetch_all(cursor, facts_querysets("people", [], others, []))
         rows["tags"], _ = _fetch_all(cursor, facts_querysets("tags", project_ids, [], []))
     return rows
 

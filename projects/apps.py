@@ -5,3 +5,6 @@ class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = "Portfolio: projects, people and ties"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from projects import lookups  # noqa: F401  (registers field__any)

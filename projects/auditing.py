@@ -15,7 +15,12 @@ from django.db import models
 EXCLUDED_FIELDS = {"password", "last_login", "trace", "updated_at"}
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:  # the common case first: audit snapshots are mostly plain
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
@@ -29,11 +34,19 @@ def jsonable(value: Any) -> Any:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """A model row as JSON-safe values, for before/after in the audit trail."""
-    return {
-        f.attname: jsonable(getattr(instance, f.attname))
-        for f in instance._meta.concrete_fields
-        if f.attname not in EXCLUDED_FIELDS
-    }
+    return {name: jsonable(getattr(instance, name)) for name in _snapshot_names(type(instance))}
+
+
+_names: dict[type[models.Model], tuple[str, ...]] = {}
+
+
+def _snapshot_names(model: type[models.Model]) -> tuple[str, ...]:
+    found = _names.get(model)
+    if found is None:
+        found = _names[model] = tuple(
+            f.attname for f in model._meta.concrete_fields if f.attname not in EXCLUDED_FIELDS
+        )
+    return found
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,7 @@ class TieFilter:
         self._project_masks: dict[tuple[Any, Any], int] = {}
         self._probe = _Probe()
         # A tie's mask depends only on its kind, its lists and the facts the tests read.
-        self._facts_read: dict[tuple[str, frozenset[str]], list[str]] = {}
+        self._readers: dict[tuple[str, frozenset[str]], tuple[Any, ...]] = {}
         self._masks: dict[tuple[Any, ...], int] = {}
         self._may_keep: dict[tuple[str, frozenset[str]], bool] = {}
 
@@ -98,9 +98,9 @@ class TieFilter:
 
     def tie_mask(self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str]) -> int:
         kind = tie["kind"]
-        facts = self._facts_read.get((kind, lists))
-        if facts is None:  # the facts read by the tests of the guards that may admit the tie
-            facts = self._facts_read[(kind, lists)] = sorted(
+        readers = self._readers.get((kind, lists))
+        if readers is None:  # the facts read by the tests of the guards that may admit the tie
+            names = sorted(
                 {
                     name
                     for _bit, g in self._candidates(kind)
@@ -109,8 +109,8 @@ class TieFilter:
                 }
                 - {"tie.kind"}
             )
-        ns = {"tie": tie, "org": org}
-        key = (kind, lists, *(_read(ns, name) for name in facts))
+            readers = self._readers[(kind, lists)] = tuple(_reader(name) for name in names)
+        key = (kind, lists, *[read(tie, org) for read in readers])
         mask = self._masks.get(key)
         if mask is None:
             mask = self._masks[key] = self._tie_mask(tie, org, lists)
@@ -181,7 +181,16 @@ def _fact_names(node: Any) -> set[str]:
     return set()
 
 
-def _read(ns: dict[str, Any], name: str) -> Any:
+def _reader(name: str) -> Any:
+    """A function (tie, org) -> the fact's value, hashable (a mask cache key part)."""
     space, key = name.split(".", 1)
-    value = ns[space].get("disclosed_in" if name == "tie.disclosed" else key)
-    return frozenset(value) if isinstance(value, set | frozenset | list) else value
+    if space not in ("tie", "org"):
+        raise KeyError(f"a tie guard reads {name}: only tie and org facts are known here")
+    if name == "tie.disclosed":
+        key = "disclosed_in"
+
+    def read(tie: dict[str, Any], org: dict[str, Any]) -> Any:
+        value = (tie if space == "tie" else org).get(key)
+        return frozenset(value) if isinstance(value, set | list) else value
+
+    return read
