@@ -137,7 +137,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # --- Re-checks -----------------------------------------------------------------------
-RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 500)
+# Projects per chunk, at most. Bigger chunks fetch a busy person's ties fewer times (people
+# sit on many projects) but hold more in memory: about 190 MB per worker process at 1,000.
+RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 1000)
+# Worker processes consuming re-check chunks (celery worker --concurrency): a run is cut
+# into a multiple of this many equal chunks, so none finishes a last short chunk alone.
+RECHECK_PARALLELISM = env_int("RECHECK_PARALLELISM", 2)
 # A run with no progress for this long is marked failed by the watchdog (never hangs).
 RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 7200)
 # Optional pause before each chunk (seconds), to throttle re-checks on a busy database.

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 
 M = TypeVar("M", bound=models.Model)
 SIMPLE_FIELDS = (
@@ -54,9 +54,12 @@ def _preparers(fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
         elif isinstance(f, SIMPLE_FIELDS) or f.is_relation:
             out.append(None)
         else:
+            # The connection itself, not django.db.connection: every attribute read on that
+            # proxy looks the connection up again (per row and column, that added up).
+            real = connections[connection.alias]
 
-            def prep(value: Any, f: models.Field[Any, Any] = f) -> Any:
-                return f.get_db_prep_save(value, connection)
+            def prep(value: Any, f: models.Field[Any, Any] = f, real: Any = real) -> Any:
+                return f.get_db_prep_save(value, real)
 
             out.append(prep)
     return out

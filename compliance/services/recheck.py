@@ -79,7 +79,7 @@ def recheck_request(
             scope = {"projects": len(ids)}
         if rule_keys:
             scope["rules"] = sorted(set(rule_keys))
-        chunks = chunks_plan(ids, chunk_size)
+        chunks = chunks_plan(ids, chunk_size, settings.RECHECK_PARALLELISM)
         run = RecheckRun.objects.create(
             trigger=trigger,
             scope=scope,

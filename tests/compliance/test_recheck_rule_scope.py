@@ -123,6 +123,38 @@ def test_chunks_put_projects_of_a_shared_person_together(rules_loaded: None) -> 
     assert chunks_plan(ids[:3], 4) == [sorted(ids[:3])] and chunks_plan([], 4) == []
 
 
+@pytest.mark.parametrize(
+    ("n", "size", "parallelism", "expected"),
+    [
+        (0, 1000, 2, 0),
+        (1, 1000, 2, 1),  # one project: never split
+        (80, 1000, 2, 1),  # below two chunks of MIN_CHUNK: one chunk
+        (1948, 1000, 2, 2),  # one-rule change: both workers busy
+        (2500, 1000, 2, 4),  # 3 chunks would leave one worker alone for the last round
+        (100_000, 1000, 2, 100),
+        (12, 4, 1, 3),  # chunks never exceed the size, whatever MIN_CHUNK says
+    ],
+)
+def test_chunk_count_is_balanced_over_the_workers(
+    n: int, size: int, parallelism: int, expected: int
+) -> None:
+    from compliance.services.recheck_plan import chunks_count
+
+    assert chunks_count(n, size, parallelism) == expected
+
+
+@pytest.mark.django_db
+def test_chunks_are_equal_and_never_above_the_size(rules_loaded: None) -> None:
+    projects = [ProjectFactory.create() for _ in range(130)]
+    ids = [p.pk for p in projects]
+
+    chunks = chunks_plan(ids, 100, 2)
+
+    assert [len(c) for c in chunks] == [65, 65]
+    assert sorted(pk for c in chunks for pk in c) == sorted(ids)
+    assert all(len(c) <= 40 for c in chunks_plan(ids, 40, 2))
+
+
 @pytest.mark.django_db
 def test_list_matches_come_in_a_fixed_order_whatever_the_chunk(portfolio: dict[str, Any]) -> None:
     """Equal-score matches: the first is reported, so their order must not depend on which
