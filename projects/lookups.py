@@ -23,15 +23,15 @@ class AnyOf(Lookup):
     def get_prep_lookup(self) -> list[int]:
         return sorted({int(v) for v in self.rhs})
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = self.rhs
         if not values:
             raise EmptyResultSet
         if connection.vendor == "postgresql":
             literal = "{" + ",".join(map(str, values)) + "}"
-            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, literal]
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+            return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, literal)
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", (*lhs_params, *values)
 
 
 models.Field.register_lookup(AnyOf)
