@@ -58,10 +58,15 @@ class Change:
     after: dict[str, Any] | None = None
 
 
-def audit_record_many(changes: Sequence[Change]) -> list[AuditEvent]:
-    """Append events in order, chained to the last one. Runs inside the caller's transaction."""
+def audit_record_many(changes: Sequence[Change], *, json_safe: bool = False) -> list[AuditEvent]:
+    """Append events in order, chained to the last one. Runs inside the caller's transaction.
+
+    json_safe: the changes' before/after are already JSON-safe (made by snapshot()), so they
+    are not converted again.
+    """
     if not changes:
         return []
+    safe = (lambda value: value) if json_safe else jsonable
     actor = current_actor()
     now = timezone.now()
     events = [
@@ -73,8 +78,8 @@ def audit_record_many(changes: Sequence[Change]) -> list[AuditEvent]:
             object_type=change.object_type,
             object_id=str(change.object_id),
             object_repr=change.object_repr[:300],
-            before=jsonable(change.before) if change.before is not None else None,
-            after=jsonable(change.after) if change.after is not None else None,
+            before=safe(change.before) if change.before is not None else None,
+            after=safe(change.after) if change.after is not None else None,
             request_id=actor.request_id,
             ip=actor.ip,
         )

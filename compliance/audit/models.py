@@ -15,19 +15,23 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     actor_id = models.IntegerField(null=True, blank=True)  # no FK: users may go, events stay
     actor_username = models.CharField(max_length=150)
-    action = models.CharField(max_length=32, db_index=True)
-    object_type = models.CharField(max_length=100, db_index=True)
-    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    action = models.CharField(max_length=32)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=300, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["seq"]
+        # Few indexes on purpose: a re-check appends thousands of events per chunk, and every
+        # index is written for every event (db_index on a CharField also adds a LIKE index).
+        constraints = [models.UniqueConstraint(fields=["hash"], name="auditevent_unique_hash")]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="auditevent_object")]
 
     def __str__(self) -> str:
         who = f"{self.at:%Y-%m-%d %H:%M} {self.actor_username}"

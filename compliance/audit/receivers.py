@@ -126,7 +126,8 @@ def _bulk(changes: list[auditing.BulkChange]) -> None:
                 after=snapshot(c.instance),
             )
             for c in changes
-        ]
+        ],
+        json_safe=True,  # snapshot() made before and after
     )
 
 

@@ -108,10 +108,16 @@ class Finding(models.Model):
         ESCALATED = "escalated", "Escalated"
         WAIVED = "accepted_waiver", "Accepted with waiver"
 
-    scenario = models.ForeignKey(Scenario, on_delete=models.PROTECT, related_name="findings")
+    # No index of their own where a composite index or the unique constraint leads with the
+    # column: a re-check inserts thousands of findings per chunk, and writes every index.
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.PROTECT, related_name="findings", db_index=False
+    )
     rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="findings")
     rule_version = models.ForeignKey(RuleVersion, on_delete=models.PROTECT, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="findings")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="findings", db_index=False
+    )
     subject = models.CharField(max_length=64, help_text="project, person:<id> or tie:<id>")
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
@@ -123,15 +129,13 @@ class Finding(models.Model):
         ListEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     match_score = models.FloatField(null=True, blank=True)
-    severity = models.CharField(max_length=8, choices=SEVERITY_CHOICES, db_index=True)
+    severity = models.CharField(max_length=8, choices=SEVERITY_CHOICES)
     held_for_review = models.BooleanField(default=False)
     trace = models.JSONField(default=list)
     explanation = models.TextField()
     remediation = models.TextField(blank=True)
     amount_usd = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
-    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     review_status = models.CharField(max_length=24, choices=Review.choices, default=Review.NEW)
     first_seen = models.DateTimeField(auto_now_add=True)
     last_confirmed = models.DateTimeField()
@@ -145,7 +149,25 @@ class Finding(models.Model):
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    history = HistoricalRecords(excluded_fields=["last_confirmed", "trace"])
+    # History rows are read by finding id and date (timeline, as-of reports): no index on
+    # the other columns, which every re-check would write for every history row.
+    history = HistoricalRecords(
+        excluded_fields=["last_confirmed", "trace"],
+        no_db_index=[
+            "scenario",
+            "rule",
+            "rule_version",
+            "project",
+            "person",
+            "tie",
+            "list_entry",
+            "run",
+            "resolved_by_run",
+            "assignee",
+            "severity",
+            "status",
+        ],
+    )
 
     class Meta:
         ordering = ["-last_confirmed"]
