@@ -5,6 +5,7 @@ The compliance app registers the recorder at start-up; projects never imports it
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,18 +35,28 @@ def jsonable(value: Any) -> Any:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """A model row as JSON-safe values, for before/after in the audit trail."""
-    return {name: jsonable(getattr(instance, name)) for name in _snapshot_names(type(instance))}
+    names, read = _readers(type(instance))
+    plain = _PLAIN
+    return {
+        name: value if type(value) in plain else jsonable(value)
+        for name, value in zip(names, read(instance), strict=True)
+    }
 
 
-_names: dict[type[models.Model], tuple[str, ...]] = {}
+_names: dict[type[models.Model], tuple[tuple[str, ...], Any]] = {}
 
 
-def _snapshot_names(model: type[models.Model]) -> tuple[str, ...]:
+def _readers(model: type[models.Model]) -> tuple[tuple[str, ...], Any]:
+    """The audited attribute names of a model and one getter returning all their values (the
+    re-check snapshots thousands of findings per chunk)."""
     found = _names.get(model)
     if found is None:
-        found = _names[model] = tuple(
+        names = tuple(
             f.attname for f in model._meta.concrete_fields if f.attname not in EXCLUDED_FIELDS
         )
+        getter = operator.attrgetter(*names)
+        read = getter if len(names) > 1 else (lambda obj: (getter(obj),))
+        found = _names[model] = (names, read)
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from compliance.audit.context import current_actor
 from compliance.audit.models import AuditEvent
-from compliance.services.bulk import copy_insert
+from compliance.services.bulk import RawJSON, copy_insert, copy_insert_values
 from projects.auditing import jsonable
 
 GENESIS = "0" * 64
@@ -46,6 +47,54 @@ def _content(event: AuditEvent) -> dict[str, Any]:
         "request_id": event.request_id,
         "ip": event.ip,
     }
+
+
+# The keys of _content(), in the order _text() writes them (sorted).
+_CONTENT_KEYS = (
+    "action",
+    "actor_id",
+    "actor_username",
+    "after",
+    "at",
+    "before",
+    "ip",
+    "object_id",
+    "object_repr",
+    "object_type",
+    "request_id",
+)
+_dump = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_or_null(value: Any) -> str:
+    return "null" if value is None else _text(value)
+
+
+def _event_text(event: AuditEvent, before: str, after: str) -> str:
+    """Exactly _text(_content(event)), with before and after given already serialised by
+    _text (a nested object serialises the same as a top-level one)."""
+    parts = []
+    for key in _CONTENT_KEYS:
+        if key == "before":
+            value = before
+        elif key == "after":
+            value = after
+        elif key == "at":
+            value = _dump(event.at.isoformat())
+        else:
+            value = _dump(getattr(event, key))
+        parts.append(f"{_dump(key)}:{value}")
+    return "{" + ",".join(parts) + "}"
+
+
+def _row(event: AuditEvent, before: str, after: str) -> dict[str, Any]:
+    row = {f.attname: getattr(event, f.attname) for f in _COLUMNS}
+    row["before"] = None if event.before is None else RawJSON(before)
+    row["after"] = None if event.after is None else RawJSON(after)
+    return row
+
+
+_COLUMNS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 
 
 @dataclass(frozen=True)
@@ -85,7 +134,10 @@ def audit_record_many(changes: Sequence[Change], *, json_safe: bool = False) -> 
         )
         for change in changes
     ]
-    texts = [_text(_content(event)) for event in events]  # before the lock: it serialises
+    # Before the lock (it serialises): before/after are serialised once, for the hashed text
+    # and for the JSON columns alike.
+    serialised = [(_json_or_null(event.before), _json_or_null(event.after)) for event in events]
+    texts = [_event_text(event, b, a) for event, (b, a) in zip(events, serialised, strict=True)]
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -95,7 +147,16 @@ def audit_record_many(changes: Sequence[Change], *, json_safe: bool = False) -> 
         for event, text in zip(events, texts, strict=True):
             event.prev_hash = prev
             event.hash = prev = _chain(prev, text)
-        copy_insert(events)
+        if connection.vendor == "postgresql":
+            copy_insert_values(
+                AuditEvent,
+                [
+                    _row(event, before, after)
+                    for event, (before, after) in zip(events, serialised, strict=True)
+                ],
+            )
+        else:
+            copy_insert(events)
         if events[0].seq is None:  # COPY: under the lock the new rows are those after last_seq
             seqs = AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")
             for event, seq in zip(events, seqs.values_list("seq", flat=True), strict=True):

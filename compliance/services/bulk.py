@@ -26,6 +26,10 @@ SIMPLE_FIELDS = (
 )
 
 
+class RawJSON(str):
+    """A value for a JSON column that is serialised already: COPY sends it as it is."""
+
+
 def _q(name: Any) -> str:
     return str(connection.ops.quote_name(str(name)))
 
@@ -48,7 +52,9 @@ def _preparers(fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
             encoder = f.encoder
 
             def dump(value: Any, encoder: Any = encoder) -> Any:
-                return None if value is None else json.dumps(value, cls=encoder)
+                if value is None or isinstance(value, RawJSON):
+                    return value
+                return json.dumps(value, cls=encoder)
 
             out.append(dump)
         elif isinstance(f, SIMPLE_FIELDS) or f.is_relation:

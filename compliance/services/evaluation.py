@@ -85,7 +85,7 @@ def findings_upsert(
     now = pending.now if pending is not None else timezone.now()
     counts = EvaluationCounts(projects=len(project_ids))
     rule_ids = rule_ids or dict(Rule.objects.values_list("key", "pk"))
-    rows = Finding.objects.filter(scenario=scenario, project_id__in=list(project_ids))
+    rows = Finding.objects.filter(scenario=scenario, project_id__any=set(project_ids))
     if rule_scope is not None:
         rows = rows.filter(rule_id__in=list(rule_scope))
     existing = {(f.rule_id, f.project_id, f.subject): f for f in rows}
@@ -255,7 +255,7 @@ class PendingWrites:
             created += [
                 f
                 for f in Finding.objects.filter(
-                    project_id__in={f.project_id for f in self.new},
+                    project_id__any={f.project_id for f in self.new},
                     scenario_id__in={f.scenario_id for f in self.new},
                     first_seen__gte=self.now,
                     run=self.run,

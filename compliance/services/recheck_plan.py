@@ -41,13 +41,11 @@ def chunks_plan(ids: Sequence[int], size: int, parallelism: int = 1) -> list[lis
     if count <= 1:
         return [ids] if ids else []
     people: dict[int, list[int]] = defaultdict(list)
-    roles = Role.objects.filter(project_id__in=ids) if len(ids) < 5000 else Role.objects.all()
-    in_scope = set(ids)
+    roles = Role.objects.filter(project_id__any=set(ids)).order_by()
     load: dict[int, int] = defaultdict(int)
     for project_id, person_id in roles.values_list("project_id", "person_id").iterator(10_000):
-        if project_id in in_scope:
-            people[project_id].append(person_id)
-            load[person_id] += 1
+        people[project_id].append(person_id)
+        load[person_id] += 1
 
     def busiest_first(project_id: int) -> tuple[tuple[int, int], ...]:
         mine = sorted(set(people.get(project_id, ())), key=lambda p: (-load[p], p))

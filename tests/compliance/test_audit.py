@@ -213,3 +213,26 @@ def test_reviewer_decides_over_the_api_and_read_only_roles_cannot(
     assert ok.status_code == 200 and ok.json()["review_status"] == "accepted_waiver"
     finding.refresh_from_db()
     assert finding.decisions.get().waiver_reference == "W-42"
+
+
+@pytest.mark.django_db
+def test_events_serialised_once_hash_like_the_reference_and_verify_from_the_database() -> None:
+    from compliance.audit.chain import _content, _event_text, _json_or_null, _text
+
+    nested = {"z": [1, 2.5, None], "a": {"é": "naïve — “quoted”", "b": True}, "n": None}
+    with acting_as(None, username="sys", request_id="r-1", ip="10.1.2.3"):
+        events = audit_record_many(
+            [
+                Change("update", "projects.project", "7", "p7", {"v": 1, **nested}, {"v": 2}),
+                Change("create", "projects.tie", "8", "t8", None, nested),
+                Change("delete", "projects.role", "9", "r9", {"x": "1"}, None),
+            ]
+        )
+    for event in events:
+        fast = _event_text(event, _json_or_null(event.before), _json_or_null(event.after))
+        assert fast == _text(_content(event))
+    stored = list(AuditEvent.objects.filter(seq__in=[e.seq for e in events]).order_by("seq"))
+    assert [e.after for e in stored] == [{"v": 2}, nested, None]
+    assert stored[0].before == {"v": 1, **nested} and stored[1].before is None
+    assert [e.hash for e in stored] == [e.hash for e in events]
+    assert audit_verify().ok
