@@ -33,7 +33,7 @@ is reset to 5, so runs are comparable.
 
 Usage:
   .venv/bin/python bench/recheck.py [--projects 100000] [--seed 1] [--workers 2]
-      [--chunk-size 1000] [--sample 2000] [--reuse] [--warm] [--database grantcheck_bench]
+      [--chunk-size 2000] [--sample 2000] [--reuse] [--warm] [--database grantcheck_bench]
       [--postgres postgresql://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/15]
 
 Exit status: 0 when every run finished done without errors (goals met or not), 1 when a run
@@ -92,7 +92,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--projects", type=int, default=100_000)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workers", type=int, default=2, help="worker --concurrency")
-    p.add_argument("--chunk-size", type=int, default=1000, help="RECHECK_CHUNK_SIZE")
+    p.add_argument("--chunk-size", type=int, default=2000, help="RECHECK_CHUNK_SIZE")
     p.add_argument("--sample", type=int, default=2000, help="projects in the naive sample")
     p.add_argument("--reuse", action="store_true", help="keep a portfolio with the same N/seed")
     p.add_argument(

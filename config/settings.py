@@ -138,8 +138,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # --- Re-checks -----------------------------------------------------------------------
 # Projects per chunk, at most. Bigger chunks fetch a busy person's ties fewer times (people
-# sit on many projects) but hold more in memory: about 190 MB per worker process at 1,000.
-RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 1000)
+# sit on many projects) but hold more in memory: about 280 MB per worker process at 2,000.
+RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 2000)
 # Worker processes consuming re-check chunks (celery worker --concurrency): a run is cut
 # into a multiple of this many equal chunks, so none finishes a last short chunk alone.
 RECHECK_PARALLELISM = env_int("RECHECK_PARALLELISM", 2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -21,8 +20,14 @@ GENESIS = "0" * 64
 _LOCK_KEY = 7_412_026  # pg_advisory_xact_lock key serialising chain appends
 
 
+# One encoder each: json.dumps with options builds a new encoder on every call.
+_SORTED = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_PLAIN = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _text(content: dict[str, Any]) -> str:
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """The canonical JSON of an event's content: sorted keys, compact, UTF-8."""
+    return _SORTED.encode(content)
 
 
 def _chain(prev_hash: str, text: str) -> str:
@@ -63,7 +68,7 @@ _CONTENT_KEYS = (
     "object_type",
     "request_id",
 )
-_dump = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+_dump = _PLAIN.encode
 
 
 def _json_or_null(value: Any) -> str:

@@ -49,12 +49,13 @@ def _preparers(fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
     out: list[Any] = []
     for f in fields:
         if isinstance(f, models.JSONField):
-            encoder = f.encoder
+            # As json.dumps(value, cls=f.encoder), with one encoder for every row.
+            encode = (f.encoder or json.JSONEncoder)().encode
 
-            def dump(value: Any, encoder: Any = encoder) -> Any:
+            def dump(value: Any, encode: Any = encode) -> Any:
                 if value is None or isinstance(value, RawJSON):
                     return value
-                return json.dumps(value, cls=encoder)
+                return encode(value)
 
             out.append(dump)
         elif isinstance(f, SIMPLE_FIELDS) or f.is_relation:
