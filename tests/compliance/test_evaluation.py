@@ -205,3 +205,34 @@ def test_facts_are_built_with_a_constant_number_of_queries(rules_loaded: None) -
     assert 6 <= len(few_queries) <= len(many_queries) <= 7
     assert len(few) == 3 and len(many) == 60
     assert sum(len(f.ties) for f in many) > sum(len(f.ties) for f in few)
+
+
+@pytest.mark.django_db
+def test_facts_hold_a_scoped_tie_of_someone_without_a_role_and_order_ties_by_recency() -> None:
+    from rules.facts import NO_ROLE, project_facts_build
+    from tests.factories import PersonFactory, ProjectFactory, RoleFactory
+
+    project = ProjectFactory.create()
+    pi = RoleFactory.create(project=project, role="pi").person
+    older = TieFactory.create(person=pi, start_date=date(2019, 5, 1))
+    undated = TieFactory.create(person=pi, start_date=None)
+    newer = TieFactory.create(person=pi, start_date=date(2024, 2, 1))
+    outsider = PersonFactory.create(name="Visiting Collaborator", department="Elsewhere")
+    org = OrganisationFactory.create(name="Partner Lab", country="DE")
+    scoped = TieFactory.create(person=outsider, organisation=org, project=project)
+
+    with CaptureQueriesContext(connection) as queries:
+        [facts] = project_facts_build([project.pk])
+
+    assert len(queries) == 7  # the outsider's name and department come by the people query
+    by_id = {t.tie["id"]: t for t in facts.ties}
+    assert [t.tie["id"] for t in facts.ties] == [undated.pk, newer.pk, older.pk, scoped.pk]
+    other = by_id[scoped.pk]
+    assert other.person == {
+        "id": outsider.pk,
+        "name": "Visiting Collaborator",
+        "department": "Elsewhere",
+    }
+    assert other.role == NO_ROLE and other.tie["project_id"] == project.pk
+    assert other.org == {"id": org.pk, "name": "Partner Lab", "country": "DE", "type": org.type}
+    assert by_id[older.pk].role == {"role": "pi", "is_key": True}
