@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from compliance.audit.context import current_actor
 from compliance.audit.models import AuditEvent
-from compliance.services.bulk import RawJSON, copy_insert, copy_insert_values
+from compliance.services.bulk import RawJSON, build, copy_insert, copy_insert_values
 from projects.auditing import jsonable
 
 GENESIS = "0" * 64
@@ -124,18 +124,21 @@ def audit_record_many(changes: Sequence[Change], *, json_safe: bool = False) -> 
     actor = current_actor()
     now = timezone.now()
     events = [
-        AuditEvent(
-            at=now,
-            actor_id=actor.user_id,
-            actor_username=actor.username,
-            action=change.action,
-            object_type=change.object_type,
-            object_id=str(change.object_id),
-            object_repr=change.object_repr[:300],
-            before=safe(change.before) if change.before is not None else None,
-            after=safe(change.after) if change.after is not None else None,
-            request_id=actor.request_id,
-            ip=actor.ip,
+        build(
+            AuditEvent,
+            {
+                "at": now,
+                "actor_id": actor.user_id,
+                "actor_username": actor.username,
+                "action": change.action,
+                "object_type": change.object_type,
+                "object_id": str(change.object_id),
+                "object_repr": change.object_repr[:300],
+                "before": safe(change.before) if change.before is not None else None,
+                "after": safe(change.after) if change.after is not None else None,
+                "request_id": actor.request_id,
+                "ip": actor.ip,
+            },
         )
         for change in changes
     ]

@@ -26,6 +26,29 @@ SIMPLE_FIELDS = (
 )
 
 
+_FIELDS: dict[type[models.Model], list[tuple[str, Any, Any]]] = {}
+
+
+def build(model: type[M], values: dict[str, Any]) -> M:
+    """A new, unsaved instance from attribute values (attnames), built positionally: Django's
+    fast path, several times cheaper than keyword arguments, which a re-check pays for
+    thousands of rows per chunk. Missing attributes take the field's default."""
+    fields = _FIELDS.get(model)
+    if fields is None:
+        fields = _FIELDS[model] = [
+            (f.attname, None, f.get_default)
+            if f.has_default() and callable(f.default)  # a fresh list, dict, ... each time
+            else (f.attname, f.get_default(), None)
+            for f in model._meta.concrete_fields
+        ]
+    return model(
+        *[
+            values[name] if name in values else (make() if make is not None else static)
+            for name, static, make in fields
+        ]
+    )
+
+
 class RawJSON(str):
     """A value for a JSON column that is serialised already: COPY sends it as it is."""
 

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
-from compliance.services.bulk import copy_insert_new, copy_insert_values, copy_update
+from compliance.services.bulk import build, copy_insert_new, copy_insert_values, copy_update
 from projects.auditing import BulkChange, record, snapshot
 from projects.models import Project
 from rules.engine import CompiledScenario, FindingResult, evaluate
@@ -105,14 +105,17 @@ def findings_upsert(
         finding = existing.get(key)
         if finding is None:
             new.append(
-                Finding(
-                    scenario=scenario,
-                    rule_id=rule_id,
-                    project_id=r.project_id,
-                    subject=r.subject,
-                    last_confirmed=now,
-                    run=run,
-                    **values,
+                build(
+                    Finding,
+                    {
+                        "scenario_id": scenario.pk,
+                        "rule_id": rule_id,
+                        "project_id": r.project_id,
+                        "subject": r.subject,
+                        "last_confirmed": now,
+                        "run_id": run.pk if run is not None else None,
+                        **values,
+                    },
                 )
             )
             continue
@@ -279,10 +282,19 @@ def _history_rows(findings: list[Finding], history_type: str, now: Any) -> list[
     """Historical rows as django-simple-history's bulk_history_create builds them."""
     model = Finding.history.model
     tracked = [f.attname for f in model.tracked_fields]
+    shared: list[Any] = []  # the default history user (the request's), looked up once
+
+    def user_id(f: Finding) -> Any:
+        if "_history_user" in f.__dict__:  # set on this instance: it wins
+            return getattr(f.__dict__["_history_user"], "pk", None)
+        if not shared:
+            shared.append(getattr(model.get_default_history_user(f), "pk", None))
+        return shared[0]
+
     return [
         {
             "history_date": now,
-            "history_user_id": getattr(model.get_default_history_user(f), "pk", None),
+            "history_user_id": user_id(f),
             "history_change_reason": "",
             "history_type": history_type,
             **{name: getattr(f, name) for name in tracked},

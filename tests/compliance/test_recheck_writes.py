@@ -88,3 +88,24 @@ def test_compiled_scenarios_are_reused_until_a_parameter_changes(rules_loaded: N
     second = scenarios_compiled(codes)
     assert second is not first
     assert {c.params["r07_lookback_years"] for c, _v in second[1]} == {3}
+
+
+@pytest.mark.django_db
+def test_positional_build_equals_keyword_construction(portfolio: dict[str, Any]) -> None:
+    from compliance.services.bulk import build
+
+    by_keywords = _finding(portfolio["dod"], "project")
+    values = {
+        f.attname: getattr(by_keywords, f.attname)
+        for f in Finding._meta.concrete_fields
+        if f.attname not in ("trace", "status", "review_status", "remediation", "amount_usd")
+    }
+    built = build(Finding, values)
+    other = build(Finding, values)
+
+    for f in Finding._meta.concrete_fields:  # defaults applied as Django applies them
+        assert getattr(built, f.attname) == getattr(by_keywords, f.attname), f.attname
+    assert built.trace == [] and built.trace is not other.trace  # a fresh default each time
+    assert built.remediation == "" and built.status == Finding.Status.OPEN
+    built.save()
+    assert Finding.objects.get(pk=built.pk).subject == "project"
