@@ -76,6 +76,7 @@ TIE_COLUMNS = (
     "organisation_id",
 )
 KIND, ORG = TIE_COLUMNS.index("kind"), TIE_COLUMNS.index("organisation_id")
+PERSON = TIE_COLUMNS.index("person_id")
 
 
 def organisations_qs(org_ids: Iterable[int]) -> Any:
@@ -206,7 +207,7 @@ def project_facts_build(
         row[0]: {"id": row[0], "name": row[1], "country": row[2], "type": row[3]}
         for row in _raw_rows(organisations_qs({t[ORG] for t in tie_rows}))
     }
-    others = {t[1] for t in tie_rows} - people.keys()
+    others = {t[PERSON] for t in tie_rows} - people.keys()
     for pid, name, department in _raw_rows(people_qs(others)) if others else ():
         people[pid] = {"id": pid, "name": name, "department": department}
     tags: dict[int, set[str]] = defaultdict(set)

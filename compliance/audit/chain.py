@@ -54,20 +54,6 @@ def _content(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-# The keys of _content(), in the order _text() writes them (sorted).
-_CONTENT_KEYS = (
-    "action",
-    "actor_id",
-    "actor_username",
-    "after",
-    "at",
-    "before",
-    "ip",
-    "object_id",
-    "object_repr",
-    "object_type",
-    "request_id",
-)
 _dump = _PLAIN.encode
 
 
@@ -78,18 +64,16 @@ def _json_or_null(value: Any) -> str:
 def _event_text(event: AuditEvent, before: str, after: str) -> str:
     """Exactly _text(_content(event)), with before and after given already serialised by
     _text (a nested object serialises the same as a top-level one)."""
-    parts = []
-    for key in _CONTENT_KEYS:
-        if key == "before":
-            value = before
-        elif key == "after":
-            value = after
-        elif key == "at":
-            value = _dump(event.at.isoformat())
-        else:
-            value = _dump(getattr(event, key))
-        parts.append(f"{_dump(key)}:{value}")
-    return "{" + ",".join(parts) + "}"
+    content = _content(event)
+    given = {"before": before, "after": after}
+    return (
+        "{"
+        + ",".join(
+            f"{_dump(key)}:{given[key] if key in given else _dump(content[key])}"
+            for key in sorted(content)
+        )
+        + "}"
+    )
 
 
 def _row(event: AuditEvent, before: str, after: str) -> dict[str, Any]:

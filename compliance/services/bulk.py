@@ -128,6 +128,18 @@ def _copy(
             copy.write_row(row)
 
 
+def _copy_into_temp(raw: Any, temp: str, table: str, names: str, rows: Iterable[Any]) -> None:
+    """Stream rows into a temporary copy of `table`'s columns `names`, created empty (or
+    emptied) and dropped at the commit: keep it inside a transaction."""
+    # Identifiers only, quoted, from the model's metadata.
+    create = f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS SELECT {names} FROM "  # noqa: S608
+    raw.execute(f"{create} {table} WITH NO DATA")
+    raw.execute(f"TRUNCATE {temp}")
+    with raw.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def copy_insert(objs: Sequence[models.Model]) -> None:
     """Insert these new objects of one model (primary keys are not read back)."""
     if not objs:
@@ -183,17 +195,10 @@ def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:
     by_key = {tuple(getattr(o, k) for k in key): o for o in objs}
     key_columns = ", ".join(_q(getattr(model._meta.get_field(k), "column", k)) for k in key)
     pk_column = _q(getattr(model._meta.pk, "column", "id"))
-    # The temporary table lives until the commit: keep it inside a transaction.
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
         temp = _q(f"bulk_new_{model._meta.db_table}")
-        # Identifiers only, quoted, from the model's metadata.
-        create = f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS SELECT {names} FROM "  # noqa: S608
-        raw.execute(f"{create} {table} WITH NO DATA")
-        raw.execute(f"TRUNCATE {temp}")
-        with raw.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
-            for row in _rows(fields, objs):
-                copy.write_row(row)
+        _copy_into_temp(raw, temp, table, names, _rows(fields, objs))
         raw.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
             f"ON CONFLICT DO NOTHING "
@@ -227,17 +232,12 @@ def copy_update(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
     digest = hashlib.md5("".join(names).encode(), usedforsecurity=False).hexdigest()[:8]
     temp = _q(f"bulk_update_{model._meta.db_table}_{digest}")  # one per column set
     assignments = ", ".join(f"{n} = t.{n}" for n in names[1:])
+    rows = (
+        [v if p is None else p(v) for v, p in zip(values, preparers, strict=True)]
+        for values in ([getattr(obj, f.attname) for f in concrete] for obj in objs)
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
-        listed = ", ".join(names)
-        create = f"CREATE TEMP TABLE IF NOT EXISTS {temp} ON COMMIT DROP AS SELECT {listed}"
-        raw.execute(f"{create} FROM {table} WITH NO DATA")
-        raw.execute(f"TRUNCATE {temp}")
-        with raw.copy(f"COPY {temp} ({', '.join(names)}) FROM STDIN") as copy:
-            for obj in objs:
-                values = [getattr(obj, f.attname) for f in concrete]
-                copy.write_row(
-                    [v if p is None else p(v) for v, p in zip(values, preparers, strict=True)]
-                )
+        _copy_into_temp(raw, temp, table, ", ".join(names), rows)
         update = f"UPDATE {table} AS f SET {assignments} FROM {temp} AS t"  # noqa: S608
         raw.execute(f"{update} WHERE f.{names[0]} = t.{names[0]}")
