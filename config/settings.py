@@ -145,6 +145,8 @@ RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 2000)
 RECHECK_PARALLELISM = env_int("RECHECK_PARALLELISM", 2)
 # A run with no progress for this long is marked failed by the watchdog (never hangs).
 RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 7200)
+# Per worker process: built ties kept across the chunks of a run (people + ties; 0 = off).
+RECHECK_TIE_CACHE_SIZE = env_int("RECHECK_TIE_CACHE_SIZE", 1_000_000)
 # Optional pause before each chunk (seconds), to throttle re-checks on a busy database.
 RECHECK_CHUNK_PAUSE_SECONDS = float(env_str("RECHECK_CHUNK_PAUSE_SECONDS", "0") or 0)
 CELERY_TIMEZONE = "UTC"

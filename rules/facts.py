@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -14,9 +12,10 @@ from django.db import connection
 from django.db.models import Q
 
 from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
-from projects.vocabulary import KEY_ROLES, TIE_KINDS
+from projects.vocabulary import KEY_ROLES
 from rules.engine import ProjectFacts, TieFacts
 from rules.engine.prefilter import TieFilter
+from rules.facts_ties import TieCache, by_person, by_project, entries_build, matches_index
 from rules.models import OrganisationMatch
 
 PROJECT_FIELDS = (
@@ -33,10 +32,6 @@ PROJECT_FIELDS = (
     "fundamental_research",
 )
 NO_ROLE: dict[str, Any] = {"role": "", "is_key": False}
-
-
-def _kind_label(kind: str) -> str:
-    return TIE_KINDS[kind].label.lower() if kind in TIE_KINDS else kind.replace("_", " ")
 
 
 def field_tag_threshold() -> float:
@@ -136,27 +131,10 @@ def tags_qs(ids: Sequence[int]) -> Any:
     ).values_list("project_id", "area")
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> frozenset[str]:
-    return frozenset(json.loads(text) or ())
-
-
-def _documents(disclosed: Any) -> frozenset[str]:
-    """disclosed_in as a set: jsonb arrives as text on a raw cursor (a handful of distinct
-    values, parsed once each)."""
-    if isinstance(disclosed, str):
-        return _parsed(disclosed)
-    return frozenset(disclosed or ())
-
-
-def _tie_order(tie: dict[str, Any]) -> tuple[Any, ...]:
-    """Most recent first (no start date first, as PostgreSQL sorts NULLs in DESC), then id."""
-    start = tie["start_date"]
-    return (start is not None, -start.toordinal() if start is not None else 0, tie["id"])
-
-
 def project_facts_build(
-    project_ids: Sequence[int], tie_filter: TieFilter | None = None
+    project_ids: Sequence[int],
+    tie_filter: TieFilter | None = None,
+    cache: TieCache | None = None,
 ) -> list[ProjectFacts]:
     """Facts for these projects: at most seven queries, whatever their number.
 
@@ -164,11 +142,14 @@ def project_facts_build(
     the list matches of the ties' organisations, then the organisations and the other people
     of the ties that are kept, and the field tags. With a tie filter
     (TieFilter.for_scenarios), a project's facts hold only the ties some rule applying to it
-    may look at; the findings are the same.
+    may look at; the findings are the same. With a cache (a re-check run's, see
+    rules.facts_ties), ties of people already cached are neither fetched nor built again, and
+    the people whose ties are fetched are added to it.
     """
     projects = list(projects_qs(project_ids))
     if not projects:
         return []
+    cache = cache if cache is not None else TieCache(limit=0)
     ids = [p["id"] for p in projects]
     people: dict[int, dict[str, Any]] = {}
     roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
@@ -181,70 +162,38 @@ def project_facts_build(
             "role": row["role"],
             "is_key": row["role"] in KEY_ROLES,
         }
-    tie_rows = _raw_rows(ties_qs(list(people), ids))
-    matches: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for m in matches_qs({t[ORG] for t in tie_rows}):
-        matches[m["organisation_id"]].append(
-            {
-                "list": m["reference_list__code"],
-                "score": m["score"],
-                "decision": m["decision"],
-                "confirmed": m["review_status"] == OrganisationMatch.Review.CONFIRMED,
-                "method": m["method"],
-                "alias": m["alias"],
-                "entry_id": m["entry_id"],
-                "entry_name": m["entry__primary_name"],
-                "listed_on": m["entry__listed_on"],
-                "delisted_on": m["entry__delisted_on"],
-            }
-        )
-    match_lists = {org_id: frozenset(m["list"] for m in ms) for org_id, ms in matches.items()}
-    empty: frozenset[str] = frozenset()
+    missing = [pid for pid in people if pid not in cache.by_person]
+    tie_rows = _raw_rows(ties_qs(missing, ids))
+    cache.rows_fetched += len(tie_rows)
+    cached_scoped: list[tuple[int, int]] = []  # (person, tie): a cached person's scoped tie
+    if any(t[PERSON] in cache.by_person for t in tie_rows):
+        cached_scoped = [(t[PERSON], t[0]) for t in tie_rows if t[PERSON] in cache.by_person]
+        tie_rows = [t for t in tie_rows if t[PERSON] not in cache.by_person]
+    new_orgs = {t[ORG] for t in tie_rows} - cache.matches.keys()
+    if new_orgs:
+        matches_index(matches_qs(new_orgs), new_orgs, cache)
     if tie_filter is not None:  # cheap test first: most ties fail on their kind and lists alone
-        may_keep = tie_filter.may_keep
-        tie_rows = [t for t in tie_rows if may_keep(t[KIND], match_lists.get(t[ORG], empty))]
-    orgs = {
-        row[0]: {"id": row[0], "name": row[1], "country": row[2], "type": row[3]}
-        for row in _raw_rows(organisations_qs({t[ORG] for t in tie_rows}))
-    }
-    others = {t[PERSON] for t in tie_rows} - people.keys()
+        may_keep, lists = tie_filter.may_keep, cache.match_lists
+        tie_rows = [t for t in tie_rows if may_keep(t[KIND], lists[t[ORG]])]
+    new_orgs = {t[ORG] for t in tie_rows} - cache.orgs.keys()
+    for row in _raw_rows(organisations_qs(new_orgs)) if new_orgs else ():
+        cache.orgs[row[0]] = {"id": row[0], "name": row[1], "country": row[2], "type": row[3]}
+    for pid, person in people.items():
+        cache.people.setdefault(pid, person)
+    others = {t[PERSON] for t in tie_rows} - cache.people.keys()
     for pid, name, department in _raw_rows(people_qs(others)) if others else ():
-        people[pid] = {"id": pid, "name": name, "department": department}
+        cache.people[pid] = {"id": pid, "name": name, "department": department}
     tags: dict[int, set[str]] = defaultdict(set)
     for project_id, area in tags_qs(ids):
         tags[project_id].add(area)
 
-    ties_by_person: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    ties_by_project: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    shared: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
-    masks: dict[int, int] = {}
-    for t in tie_rows:
-        tie_id, person_id, kind, start, end, compensated, source, disclosed, project_id, org_id = t
-        tie: dict[str, Any] = {
-            "id": tie_id,
-            "kind": kind,
-            "kind_label": _kind_label(kind),
-            "start_date": start,
-            "end_date": end,
-            "compensated": compensated,
-            "source": source,
-            "disclosed_in": _documents(disclosed),
-            "project_id": project_id,
-        }
-        org = orgs[org_id]
-        if tie_filter is not None:
-            mask = tie_filter.tie_mask(tie, org, match_lists.get(org_id, empty))
-            if not mask:
-                continue
-            masks[tie_id] = mask
-        shared[tie_id] = (tie, org, people[person_id])
-        ties_by_person[person_id].append(tie)
-        if project_id is not None:
-            ties_by_project[project_id].append(tie)
-    for found in ties_by_person.values():
-        found.sort(key=_tie_order)
-    for found in ties_by_project.values():  # by person, as the person's ties are
-        found.sort(key=lambda tie: (shared[tie["id"]][2]["name"], *_tie_order(tie)))
+    entries = entries_build(tie_rows, tie_filter, cache)
+    fetched = by_person(entries)
+    for pid in missing:
+        cache.keep(pid, fetched.get(pid, []))
+    for pid, tie_id in cached_scoped:
+        entries += [e for e in cache.by_person[pid] if e[0]["id"] == tie_id]
+    scoped = by_project(entries)
 
     out: list[ProjectFacts] = []
     for p in projects:
@@ -252,24 +201,22 @@ def project_facts_build(
         project_mask = tie_filter.project_mask(p) if tie_filter is not None else 0
         seen: set[int] = set()
         tie_facts: list[TieFacts] = []
-        candidates = [t for pid in roles for t in ties_by_person.get(pid, [])]
-        candidates += ties_by_project.get(p["id"], [])
-        for tie in candidates:
-            tie_id = int(tie["id"])
+        candidates = [e for pid in roles for e in cache.by_person.get(pid) or fetched.get(pid, [])]
+        candidates += scoped.get(p["id"], [])
+        for tie, org, person, matches, mask in candidates:
+            tie_id = tie["id"]
             if tie_id in seen:
                 continue
             seen.add(tie_id)
-            if tie_filter is not None and not masks[tie_id] & project_mask:
+            if tie_filter is not None and not mask & project_mask:
                 continue
-            tie_dict, org, person = shared[tie_id]
-            org_id = int(org["id"])
             tie_facts.append(
                 TieFacts(
-                    tie=tie_dict,
+                    tie=tie,
                     org=org,
                     person=person,
                     role=roles.get(person["id"], NO_ROLE),
-                    matches=matches.get(org_id, []),
+                    matches=matches,
                 )
             )
         project_tags = frozenset(tags.get(p["id"], ()))

@@ -25,6 +25,7 @@ from projects.models import Project, Role, Tie
 from rules.engine import evaluate_scenarios
 from rules.engine.analysis import required_lists
 from rules.facts import project_facts_build
+from rules.facts_ties import TieCache
 from rules.models import (
     OrganisationMatch,
     Rule,
@@ -34,6 +35,8 @@ from rules.models import (
 from rules.services.rulepacks import pack_params
 
 COUNT_FIELDS = ("new", "unchanged", "changed", "resolved", "errors")
+# Built ties of the people this worker process has seen in the current run (rules.facts_ties).
+_tie_cache = TieCache()
 
 
 def _enqueue_chunks(chunk_ids: list[int]) -> None:
@@ -146,7 +149,9 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
     keys = run.scope.get("rules")  # None: every rule
     scenarios, compiled, tie_filter = scenarios_compiled(run.scenarios, keys)
     scope_ids = None if keys is None else {rule_ids[k] for k in keys if k in rule_ids}
-    facts = project_facts_build(chunk.project_ids, tie_filter)  # once for every scenario
+    cache = _run_tie_cache(run, tie_filter)
+    fetched = cache.rows_fetched
+    facts = project_facts_build(chunk.project_ids, tie_filter, cache)  # once for every scenario
     per_scenario = evaluate_scenarios([c for c, _v in compiled], facts, today)
     project_ids = [f.project["id"] for f in facts]
     pending = PendingWrites(now=timezone.now(), run=run)
@@ -164,7 +169,17 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
             )
         )
     pending.flush()  # history and the audit chain (its lock) last, just before the commit
-    chunk.counts = counts.as_dict()
+    chunk.counts = {**counts.as_dict(), "tie_rows": cache.rows_fetched - fetched}
+
+
+def _run_tie_cache(run: RecheckRun, tie_filter: Any) -> TieCache:
+    """This process's tie cache for the run, emptied whenever a newer re-check has been
+    requested since it was filled: every change that can alter facts (a tie, role, project,
+    list match, rule or scenario) requests one, so cached ties are never older than the
+    facts the next request reads."""
+    latest = RecheckRun.objects.order_by("-pk").values_list("pk", flat=True).first()
+    key = (run.pk, run.started_at, tie_filter, latest)  # started_at: ids of rolled-back runs recur
+    return _tie_cache.use(key, settings.RECHECK_TIE_CACHE_SIZE)
 
 
 def _keys(rule_ids: dict[str, int], compiled: Any) -> set[int]:
@@ -202,6 +217,8 @@ def recheck_run_finish(*, run_id: int) -> bool:
         if run.status == RecheckRun.Status.RUNNING:
             failed = run.chunks.filter(status=RecheckChunk.Status.FAILED).exists()
             run.status = RecheckRun.Status.FAILED if failed else RecheckRun.Status.DONE
+            if _tie_cache.key and _tie_cache.key[0] == run.pk:
+                _tie_cache.clear()  # memory back (the embedded default runs chunks in-process)
             run.finished_at = timezone.now()
             status = run.status
             transaction.on_commit(

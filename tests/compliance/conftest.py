@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -7,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from compliance.models import Finding
+from compliance.models import Finding, RecheckRun
 from compliance.services.evaluation import portfolio_evaluate
+from compliance.services.recheck import recheck_request
 from projects.models import Organisation, Person, Project
 from rules.models import Scenario
 from rules.services.lists import list_import
@@ -101,3 +103,24 @@ def evaluated(portfolio: dict[str, Any]) -> dict[str, Any]:
         portfolio_evaluate(scenario=scenario, today=TODAY)
     portfolio["finding"] = Finding.objects.get(rule__key="R07", scenario__code="current")
     return portfolio
+
+
+class Driver:
+    """Creates runs as the triggers do, but keeps chunk ids to run them by hand."""
+
+    def __init__(self, capture: Any) -> None:
+        self.capture = capture
+        self.sent: list[int] = []
+
+    def request(self, **kwargs: Any) -> RecheckRun:
+        with self.capture(execute=True):
+            return recheck_request(**kwargs)
+
+
+@pytest.fixture
+def driver(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> Iterator[Driver]:
+    d = Driver(django_capture_on_commit_callbacks)
+    monkeypatch.setattr("compliance.services.recheck._enqueue_chunks", d.sent.extend)
+    yield d

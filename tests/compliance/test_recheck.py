@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -17,7 +16,7 @@ from compliance.services.recheck import (
 )
 from rules.models import PackParameter
 from rules.services.rulepacks import pack_parameter_set
-from tests.compliance.conftest import TODAY
+from tests.compliance.conftest import TODAY, Driver
 from tests.factories import OrganisationFactory, ProjectFactory, RoleFactory, TieFactory
 
 
@@ -34,27 +33,6 @@ def _findings() -> list[tuple[Any, ...]]:
             "explanation",
         )
     )
-
-
-class Driver:
-    """Creates runs as the triggers do, but keeps chunk ids to run them by hand."""
-
-    def __init__(self, capture: Any) -> None:
-        self.capture = capture
-        self.sent: list[int] = []
-
-    def request(self, **kwargs: Any) -> RecheckRun:
-        with self.capture(execute=True):
-            return recheck_request(**kwargs)
-
-
-@pytest.fixture
-def driver(
-    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
-) -> Iterator[Driver]:
-    d = Driver(django_capture_on_commit_callbacks)
-    monkeypatch.setattr("compliance.services.recheck._enqueue_chunks", d.sent.extend)
-    yield d
 
 
 @pytest.mark.django_db
