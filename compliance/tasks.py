@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from celery import shared_task
 
 from compliance.services.recheck import (
@@ -14,7 +16,16 @@ from compliance.services.reports import report_export_run
 
 @shared_task(name="compliance.recheck_chunk", acks_late=True, reject_on_worker_lost=True)
 def recheck_chunk_task(chunk_id: int) -> str:
-    return recheck_chunk_execute(chunk_id=chunk_id)
+    """One chunk, without the cyclic garbage collector walking the run's tie cache again and
+    again: it is paused during the chunk, then run once, and what survives (the caches) is
+    frozen out of later collections until the next run empties the cache."""
+    gc.disable()
+    try:
+        return recheck_chunk_execute(chunk_id=chunk_id)
+    finally:
+        gc.enable()
+        gc.collect()
+        gc.freeze()
 
 
 @shared_task(name="compliance.recheck_nightly", acks_late=True)

@@ -6,6 +6,7 @@ running runs with the same scope key are superseded and their remaining chunks s
 
 from __future__ import annotations
 
+import gc
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -179,6 +180,8 @@ def _run_tie_cache(run: RecheckRun, tie_filter: Any) -> TieCache:
     facts the next request reads."""
     latest = RecheckRun.objects.order_by("-pk").values_list("pk", flat=True).first()
     key = (run.pk, run.started_at, tie_filter, latest)  # started_at: ids of rolled-back runs recur
+    if key != _tie_cache.key:
+        gc.unfreeze()  # what a worker froze for the last run (compliance.tasks) is collectable
     return _tie_cache.use(key, settings.RECHECK_TIE_CACHE_SIZE)
 
 

@@ -3,6 +3,7 @@ as without it, and a change requested mid-run empties it."""
 
 from __future__ import annotations
 
+import gc
 import io
 from datetime import date
 from typing import Any
@@ -137,3 +138,31 @@ def test_a_tie_changed_mid_run_is_not_served_from_the_cache(
 
 def _cached_ties(person_id: int) -> set[int]:
     return {entry[0]["id"] for entry in recheck._tie_cache.by_person.get(person_id, [])}
+
+
+@pytest.mark.django_db
+def test_the_chunk_task_pauses_the_collector_and_freezes_what_survives(
+    portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compliance import tasks
+
+    collector_on: list[bool] = []
+
+    def execute(chunk_id: int) -> str:
+        collector_on.append(gc.isenabled())
+        return recheck_chunk_execute(chunk_id=chunk_id)
+
+    monkeypatch.setattr(tasks, "recheck_chunk_execute", execute)
+    run = driver.request(trigger="nightly", scope_key="all", today=TODAY, chunk_size=1)
+    try:
+        assert tasks.recheck_chunk_task(driver.sent[0]) == "done"
+        assert collector_on == [False] and gc.isenabled()  # paused during the chunk only
+        assert gc.get_freeze_count() > 0  # the survivors (the tie cache) are frozen
+        tie_filter = recheck._tie_cache.key[2]
+        assert recheck._run_tie_cache(run, tie_filter).by_person  # the same run, the same cache
+        assert gc.get_freeze_count() > 0  # the same run: still frozen
+        newer = driver.request(trigger="tie changed", scope_key="person:1", today=TODAY)
+        recheck._run_tie_cache(newer, None)
+        assert gc.get_freeze_count() == 0  # a newer run: collectable again
+    finally:
+        gc.unfreeze()
