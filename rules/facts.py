@@ -48,14 +48,21 @@ def roles_qs(ids: Sequence[int]) -> Any:
     )
 
 
-def ties_qs(person_ids: Sequence[int], ids: Sequence[int]) -> Any:
+def ties_qs(
+    person_ids: Sequence[int], ids: Sequence[int], lists: Iterable[str] | None = None
+) -> Any:
     """Ties of these people or scoped to these projects: tie columns only, unordered (no join
-    and no sort in the database; the kept ties are ordered in Python)."""
-    return (
-        Tie.objects.filter(Q(person_id__any=set(person_ids)) | Q(project_id__any=set(ids)))
-        .order_by()
-        .values_list(*TIE_COLUMNS)
-    )
+    and no sort in the database; the kept ties are ordered in Python). With lists, only ties
+    to organisations matched on one of them (when every rule in scope needs such a match)."""
+    qs = Tie.objects.filter(Q(person_id__any=set(person_ids)) | Q(project_id__any=set(ids)))
+    if lists is not None:
+        listed = (
+            OrganisationMatch.objects.filter(reference_list__code__in=sorted(lists), active=True)
+            .exclude(review_status=OrganisationMatch.Review.REJECTED)
+            .values("organisation_id")
+        )
+        qs = qs.filter(organisation_id__in=listed)
+    return qs.order_by().values_list(*TIE_COLUMNS)
 
 
 TIE_COLUMNS = (
@@ -163,7 +170,8 @@ def project_facts_build(
             "is_key": row["role"] in KEY_ROLES,
         }
     missing = [pid for pid in people if pid not in cache.by_person]
-    tie_rows = _raw_rows(ties_qs(missing, ids))
+    lists = tie_filter.lists_required if tie_filter is not None else None
+    tie_rows = _raw_rows(ties_qs(missing, ids, lists))
     cache.rows_fetched += len(tie_rows)
     cached_scoped: list[tuple[int, int]] = []  # (person, tie): a cached person's scoped tie
     if any(t[PERSON] in cache.by_person for t in tie_rows):
@@ -173,8 +181,8 @@ def project_facts_build(
     if new_orgs:
         matches_index(matches_qs(new_orgs), new_orgs, cache)
     if tie_filter is not None:  # cheap test first: most ties fail on their kind and lists alone
-        may_keep, lists = tie_filter.may_keep, cache.match_lists
-        tie_rows = [t for t in tie_rows if may_keep(t[KIND], lists[t[ORG]])]
+        may_keep, on_lists = tie_filter.may_keep, cache.match_lists
+        tie_rows = [t for t in tie_rows if may_keep(t[KIND], on_lists[t[ORG]])]
     new_orgs = {t[ORG] for t in tie_rows} - cache.orgs.keys()
     for row in _raw_rows(organisations_qs(new_orgs)) if new_orgs else ():
         cache.orgs[row[0]] = {"id": row[0], "name": row[1], "country": row[2], "type": row[3]}

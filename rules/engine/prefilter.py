@@ -76,6 +76,14 @@ class TieFilter:
                         found[key] = _guard(rule, need)
         return cls(list(found.values()))
 
+    @property
+    def lists_required(self) -> frozenset[str] | None:
+        """The lists some of which a tie's organisation must be matched on for any guard to
+        admit it; None when a guard admits ties without a list match."""
+        if not self.guards or any(g.lists is None for g in self.guards):
+            return None
+        return frozenset().union(*(g.lists for g in self.guards if g.lists is not None))
+
     def _candidates(self, kind: str) -> list[tuple[int, TieGuard]]:
         found = self._by_kind.get(kind)
         if found is None:

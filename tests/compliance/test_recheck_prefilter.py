@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 
-from projects.models import Project
+from projects.models import Project, Role
 from rules.engine import evaluate, evaluate_scenarios
 from rules.engine.prefilter import TieFilter
 from rules.facts import project_facts_build
@@ -35,3 +35,34 @@ def test_findings_with_and_without_the_prefilter_are_identical(rules_loaded: Non
         for scenario in compiled:
             own = project_facts_build(ids, TieFilter.for_scenarios([scenario]))
             assert evaluate(scenario, own, today) == evaluate(scenario, full, today)
+
+
+@pytest.mark.django_db
+def test_when_every_rule_needs_a_list_match_only_ties_to_matched_organisations_are_fetched(
+    rules_loaded: None,
+) -> None:
+    from compliance.services.recheck_compile import scenarios_compiled
+    from rules.facts import ties_qs
+
+    call_command("load_demo", "--projects", "150", stdout=io.StringIO())
+    call_command("screen_organisations", stdout=io.StringIO())
+    ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
+    codes = list(Scenario.objects.values_list("code", flat=True))
+    _all, _c, everything = scenarios_compiled(codes)
+    assert everything is not None and everything.lists_required is None  # kind-only guards
+    _s, compiled, r07 = scenarios_compiled(codes, ["R07"])  # a change to R07 alone
+    assert r07 is not None and r07.lists_required is not None
+    assert "DOD1286" in r07.lists_required
+
+    people = list(Role.objects.filter(project_id__in=ids).values_list("person_id", flat=True))
+    fetched, unfiltered = ties_qs(people, ids, r07.lists_required), ties_qs(people, ids)
+    assert 0 < fetched.count() < unfiltered.count() / 5
+    narrowed = project_facts_build(ids, r07)
+    assert sum(len(f.ties) for f in narrowed) > 0
+    full = project_facts_build(ids)
+    found = 0
+    for scenario, _versions in compiled:
+        results = evaluate(scenario, narrowed, TODAY)
+        assert results == evaluate(scenario, full, TODAY)
+        found += sum(r.rule_key == "R07" for r in results)
+    assert found > 0  # the demo portfolio does have R07 findings to compare
