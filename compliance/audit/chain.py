@@ -96,11 +96,14 @@ class Change:
     after: dict[str, Any] | None = None
 
 
-def audit_record_many(changes: Sequence[Change], *, json_safe: bool = False) -> list[AuditEvent]:
+def audit_record_many(
+    changes: Sequence[Change], *, json_safe: bool = False, read_seqs: bool = True
+) -> list[AuditEvent]:
     """Append events in order, chained to the last one. Runs inside the caller's transaction.
 
     json_safe: the changes' before/after are already JSON-safe (made by snapshot()), so they
-    are not converted again.
+    are not converted again. read_seqs=False: the caller does not use the events' sequence
+    numbers (they stay None), so they are not read back after COPY.
     """
     if not changes:
         return []
@@ -149,7 +152,7 @@ def audit_record_many(changes: Sequence[Change], *, json_safe: bool = False) -> 
             )
         else:
             copy_insert(events)
-        if events[0].seq is None:  # COPY: under the lock the new rows are those after last_seq
+        if read_seqs and events[0].seq is None:  # COPY: the new rows are those after last_seq
             seqs = AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")
             for event, seq in zip(events, seqs.values_list("seq", flat=True), strict=True):
                 event.seq = seq

@@ -74,21 +74,28 @@ def findings_upsert(
     rule_ids: dict[str, int] | None = None,
     pending: PendingWrites | None = None,
     rule_scope: Collection[int] | None = None,
+    stored: Iterable[Finding] | None = None,
 ) -> EvaluationCounts:
     """Write the results for exactly these projects; findings not produced any more resolve.
 
     rule_scope (rule ids), when given, limits this to those rules' findings: findings of
-    other rules are neither read, resolved nor confirmed.
+    other rules are neither read, resolved nor confirmed. stored: the scenario's findings
+    of these projects, read already by the caller (else they are read here).
 
     History and audit events are written at once, or left in `pending` for its flush().
     """
     now = pending.now if pending is not None else timezone.now()
     counts = EvaluationCounts(projects=len(project_ids))
     rule_ids = rule_ids or dict(Rule.objects.values_list("key", "pk"))
-    rows = Finding.objects.filter(scenario=scenario, project_id__any=set(project_ids))
-    if rule_scope is not None:
-        rows = rows.filter(rule_id__in=list(rule_scope))
-    existing = {(f.rule_id, f.project_id, f.subject): f for f in rows}
+    if stored is None:
+        stored = Finding.objects.filter(scenario=scenario, project_id__any=set(project_ids))
+        if rule_scope is not None:
+            stored = stored.filter(rule_id__in=list(rule_scope))
+    existing = {
+        (f.rule_id, f.project_id, f.subject): f
+        for f in stored
+        if rule_scope is None or f.rule_id in rule_scope
+    }
     produced: set[tuple[int, int, str]] = set()
     new: list[Finding] = []
     changed: list[Finding] = []

@@ -9,12 +9,14 @@ from __future__ import annotations
 import gc
 import time
 import traceback
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Func, IntegerField
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
@@ -156,7 +158,11 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
     per_scenario = evaluate_scenarios([c for c, _v in compiled], facts, today)
     project_ids = [f.project["id"] for f in facts]
     pending = PendingWrites(now=timezone.now(), run=run)
-    for scenario, (_c, versions), results in zip(scenarios, compiled, per_scenario, strict=True):
+    scopes = [None if scope_ids is None else scope_ids | _keys(rule_ids, c) for c, _v in compiled]
+    stored = _stored_findings(scenarios, project_ids, scopes)
+    for scenario, (_c, versions), results, rule_scope in zip(
+        scenarios, compiled, per_scenario, scopes, strict=True
+    ):
         counts.add(
             findings_upsert(
                 scenario=scenario,
@@ -166,7 +172,8 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
                 run=run,
                 rule_ids=rule_ids,
                 pending=pending,
-                rule_scope=None if scope_ids is None else scope_ids | _keys(rule_ids, _c),
+                rule_scope=rule_scope,
+                stored=stored.get(scenario.pk, []),
             )
         )
     pending.flush()  # history and the audit chain (its lock) last, just before the commit
@@ -183,6 +190,22 @@ def _run_tie_cache(run: RecheckRun, tie_filter: Any) -> TieCache:
     if key != _tie_cache.key:
         gc.unfreeze()  # what a worker froze for the last run (compliance.tasks) is collectable
     return _tie_cache.use(key, settings.RECHECK_TIE_CACHE_SIZE)
+
+
+def _stored_findings(
+    scenarios: Sequence[Scenario], project_ids: Sequence[int], scopes: Sequence[set[int] | None]
+) -> dict[int, list[Finding]]:
+    """The findings of these projects under these scenarios (of the rules in scope), by
+    scenario: one query for the chunk instead of one per scenario."""
+    rows = Finding.objects.filter(
+        scenario_id__in=[s.pk for s in scenarios], project_id__any=set(project_ids)
+    )
+    if all(scope is not None for scope in scopes):
+        rows = rows.filter(rule_id__in=sorted(set().union(*(s for s in scopes if s))))
+    found: dict[int, list[Finding]] = defaultdict(list)
+    for finding in rows:
+        found[finding.scenario_id].append(finding)
+    return found
 
 
 def _keys(rule_ids: dict[str, int], compiled: Any) -> set[int]:
@@ -233,12 +256,26 @@ def recheck_run_finish(*, run_id: int) -> bool:
         return True
 
 
+class _JSONLength(Func):
+    """Elements of a JSON array, counted in the database (a chunk's project ids)."""
+
+    function = "json_array_length"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)
+
+
 def _update_counts(run: RecheckRun) -> None:
+    # Called after every chunk: the project ids stay in the database (late in a big run,
+    # reading them all back cost more than the chunk's own bookkeeping).
     done = list(
-        run.chunks.filter(status=RecheckChunk.Status.DONE).values_list("counts", "project_ids")
+        run.chunks.filter(status=RecheckChunk.Status.DONE)
+        .annotate(projects=_JSONLength("project_ids"))
+        .values_list("counts", "projects")
     )
     totals = {k: sum(c.get(k, 0) for c, _ in done) for k in COUNT_FIELDS}
-    run.projects_checked = sum(len(ids) for _, ids in done)
+    run.projects_checked = sum(n for _, n in done)
     run.findings_new = totals["new"]
     run.findings_unchanged = totals["unchanged"]
     run.findings_changed = totals["changed"]

@@ -211,3 +211,22 @@ def test_runs_are_visible_over_the_api_with_progress(
         assert api_client_for(user).get(f"/api/v1/rechecks/{run.pk}/").status_code == 403
     assert api_client_for(auditor).post("/api/v1/rechecks/", {}).status_code == 405
     assert api_client_for(None).get("/api/v1/rechecks/").status_code in (401, 403)
+
+
+@pytest.mark.django_db
+def test_a_chunk_reads_its_stored_findings_once_for_every_scenario(
+    portfolio: dict[str, Any], driver: Driver
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = driver.request(trigger="test", scope_key="all", today=TODAY)
+    assert len(run.scenarios) == 4 and len(driver.sent) == 1
+    recheck_chunk_execute(chunk_id=driver.sent[0])
+    again = driver.request(trigger="again", scope_key="all", today=TODAY)
+    with CaptureQueriesContext(connection) as queries:
+        recheck_chunk_execute(chunk_id=driver.sent[1])
+    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "compliance_finding"."id"')]
+    assert len(reads) == 1
+    again.refresh_from_db()
+    assert again.findings_unchanged > 0  # what the first run found, read back and confirmed
