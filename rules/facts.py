@@ -15,7 +15,14 @@ from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES
 from rules.engine import ProjectFacts, TieFacts
 from rules.engine.prefilter import TieFilter
-from rules.facts_ties import TieCache, by_person, by_project, entries_build, matches_index
+from rules.facts_ties import (
+    Entry,
+    TieCache,
+    by_person,
+    by_project,
+    entries_build,
+    matches_index,
+)
 from rules.models import OrganisationMatch
 
 PROJECT_FIELDS = (
@@ -204,20 +211,27 @@ def project_facts_build(
     scoped = by_project(entries)
 
     out: list[ProjectFacts] = []
+    usable = cache.usable
     for p in projects:
         roles = roles_by_project.get(p["id"], {})
-        project_mask = tie_filter.project_mask(p) if tie_filter is not None else 0
+        project_mask = tie_filter.project_mask(p) if tie_filter is not None else -1
         seen: set[int] = set()
         tie_facts: list[TieFacts] = []
-        candidates = [e for pid in roles for e in cache.by_person.get(pid) or fetched.get(pid, [])]
-        candidates += scoped.get(p["id"], [])
-        for tie, org, person, matches, mask in candidates:
+        candidates: list[Entry] = []
+        for pid in roles:  # the person's ties some rule applying to the project may use
+            found = usable.get((pid, project_mask))
+            if found is None:
+                own = cache.by_person.get(pid)
+                found = [e for e in own or fetched.get(pid, []) if e[4] & project_mask]
+                if own is not None:  # cached: the same for every project with this mask
+                    usable[(pid, project_mask)] = found
+            candidates += found
+        candidates += [e for e in scoped.get(p["id"], []) if e[4] & project_mask]
+        for tie, org, person, matches, _mask in candidates:
             tie_id = tie["id"]
             if tie_id in seen:
                 continue
             seen.add(tie_id)
-            if tie_filter is not None and not mask & project_mask:
-                continue
             tie_facts.append(
                 TieFacts(
                     tie=tie,

@@ -22,7 +22,7 @@ from projects.vocabulary import TIE_KINDS
 from rules.engine.prefilter import TieFilter
 from rules.models import OrganisationMatch
 
-# (tie, organisation, person, list matches of the organisation, prefilter mask)
+# (tie, organisation, person, list matches of the organisation, prefilter mask: -1 unfiltered)
 Entry = tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[dict[str, Any]], int]
 EMPTY: frozenset[str] = frozenset()
 
@@ -39,6 +39,9 @@ class TieCache:
     matches: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     match_lists: dict[int, frozenset[str]] = field(default_factory=dict)
     people: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # A cached person's ties that rules applying to a project may use, by (person, the
+    # project's prefilter mask): sponsor and status take few values, people recur.
+    usable: dict[tuple[int, int], list[Entry]] = field(default_factory=dict)
     size: int = 0
     rows_fetched: int = 0  # tie rows the facts builds using this cache asked the database for
 
@@ -57,6 +60,7 @@ class TieCache:
         self.matches.clear()
         self.match_lists.clear()
         self.people.clear()
+        self.usable.clear()
         self.size = self.rows_fetched = 0
 
     def keep(self, person_id: int, entries: list[Entry]) -> None:
@@ -145,7 +149,7 @@ def entries_build(
             "project_id": project,
         }
         org = orgs[org_id]
-        mask = 0
+        mask = -1  # no filter: every rule may use it
         if tie_filter is not None:
             mask = tie_filter.tie_mask(tie, org, lists.get(org_id, EMPTY))
             if not mask:
