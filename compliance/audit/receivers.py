@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
-from compliance.audit.chain import Change, audit_record, audit_record_many
+from compliance.audit.chain import Change, audit_append_bulk, audit_record
 from compliance.models import Finding, FindingDecision
 from projects import auditing
 from projects.auditing import snapshot
@@ -115,7 +115,7 @@ def _groups_changed(
 
 
 def _bulk(changes: list[auditing.BulkChange]) -> None:
-    audit_record_many(
+    audit_append_bulk(  # snapshot() made before and after
         [
             Change(
                 action=c.action,
@@ -126,9 +126,7 @@ def _bulk(changes: list[auditing.BulkChange]) -> None:
                 after=snapshot(c.instance),
             )
             for c in changes
-        ],
-        json_safe=True,  # snapshot() made before and after
-        read_seqs=False,  # nobody reads the bulk events back
+        ]
     )
 
 

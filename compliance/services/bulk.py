@@ -114,10 +114,11 @@ def _rows(fields: Sequence[models.Field[Any, Any]], objs: Sequence[models.Model]
     return rows
 
 
-def _copy(
+def copy_rows(
     model: type[models.Model], fields: Sequence[models.Field[Any, Any]], rows: Iterable[Any]
 ) -> None:
-    """Stream rows (values in `fields` order, already prepared) into the model's table."""
+    """Stream rows (values in `fields` order, ready for the database: JSON columns as JSON
+    text) into the model's table by COPY (PostgreSQL only)."""
     names = ", ".join(_q(f.column) for f in fields)
     table = _q(model._meta.db_table)
     with (
@@ -149,7 +150,7 @@ def copy_insert(objs: Sequence[models.Model]) -> None:
         model._default_manager.bulk_create(objs, batch_size=2000)
         return
     fields = _columns(model)
-    _copy(model, fields, _rows(fields, objs))
+    copy_rows(model, fields, _rows(fields, objs))
 
 
 def copy_insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> None:
@@ -162,7 +163,7 @@ def copy_insert_values(model: type[models.Model], rows: Sequence[dict[str, Any]]
         return
     fields = _columns(model)
     preparers = _preparers(fields)
-    _copy(
+    copy_rows(
         model,
         fields,
         (

@@ -251,3 +251,35 @@ def test_bulk_events_need_not_read_their_sequence_numbers_back() -> None:
     assert audit_verify().ok
     if connection.vendor == "postgresql":  # COPY: the numbers stay in the database
         assert [e.seq for e in events] == [None, None, None]
+
+
+@pytest.mark.django_db
+def test_bulk_append_stores_the_same_events_and_chain_as_one_by_one() -> None:
+    from compliance.audit.chain import _COLUMNS, CONTENT_KEYS, _content, audit_append_bulk
+
+    nested = {"z": [1, 2.5, None], "a": {"é": "naïve — “quoted”", "b": True}, "n": None}
+    first = _events(2)  # chained after events recorded one way ...
+    with acting_as(None, username="worker", request_id="run-7", ip="10.1.2.3"):
+        audit_append_bulk(  # ... then the other
+            [
+                Change("create", "compliance.finding", "11", "f11", None, nested),
+                Change("update", "compliance.finding", "12", "x" * 400, {"v": 1}, {"v": 2}),
+                Change("resolve", "compliance.finding", "13", "f13", {"s": "open"}, None),
+            ]
+        )
+    _events(1)  # and one-by-one again after them
+    stored = list(AuditEvent.objects.order_by("seq"))
+    assert tuple(sorted(_content(stored[0]))) == CONTENT_KEYS
+    assert [f.attname for f in _COLUMNS] == [
+        *("at", "actor_id", "actor_username", "action", "object_type", "object_id"),
+        *("object_repr", "before", "after", "request_id", "ip", "prev_hash", "hash"),
+    ]  # the order audit_append_bulk writes its rows in
+    bulk = stored[2:5]
+    assert stored[2].prev_hash == first[-1].hash and stored[5].prev_hash == stored[4].hash
+    assert [e.after for e in bulk] == [nested, {"v": 2}, None]
+    assert [e.before for e in bulk] == [None, {"v": 1}, {"s": "open"}]
+    assert {(e.actor_username, e.request_id, e.ip) for e in bulk} == {
+        ("worker", "run-7", "10.1.2.3")
+    }
+    assert len(bulk[1].object_repr) == 300
+    assert audit_verify().ok  # every hash recomputed from the stored content
