@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connection, connections, models, transaction
+from psycopg.errors import UniqueViolation
 
 M = TypeVar("M", bound=models.Model)
 SIMPLE_FIELDS = (
@@ -191,6 +192,9 @@ def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:
         model._default_manager.bulk_create(objs, batch_size=2000, ignore_conflicts=True)
         return None
     fields = _columns(model)
+    rows = _rows(fields, objs)
+    if _copy_direct(model, fields, objs, rows):
+        return list(objs)
     names = ", ".join(_q(f.column) for f in fields)
     table = _q(model._meta.db_table)
     by_key = {tuple(getattr(o, k) for k in key): o for o in objs}
@@ -199,7 +203,7 @@ def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
         temp = _q(f"bulk_new_{model._meta.db_table}")
-        _copy_into_temp(raw, temp, table, names, _rows(fields, objs))
+        _copy_into_temp(raw, temp, table, names, rows)
         raw.execute(
             f"INSERT INTO {table} ({names}) SELECT {names} FROM {temp} "  # noqa: S608
             f"ON CONFLICT DO NOTHING "
@@ -212,6 +216,37 @@ def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:
             obj._state.adding = False
             inserted.append(obj)
     return inserted
+
+
+def _copy_direct(
+    model: type[models.Model],
+    fields: Sequence[models.Field[Any, Any]],
+    objs: Sequence[models.Model],
+    rows: Sequence[Sequence[Any]],
+) -> bool:
+    """COPY new rows straight into the table with primary keys drawn from its sequence,
+    inside a savepoint; False (nothing kept, primary keys unset) when a row conflicts with
+    one already there (a concurrent run inserted it first): the caller then goes through a
+    temporary table and ON CONFLICT. Conflicts are rare, and the temporary table costs a
+    second COPY and an INSERT ... SELECT every time."""
+    pk = model._meta.pk
+    assert pk is not None
+    table = model._meta.db_table
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            raw = cursor.cursor
+            raw.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, len(objs)],
+            )
+            ids = sorted(row[0] for row in raw.fetchall())
+            copy_rows(model, [pk, *fields], ([i, *r] for i, r in zip(ids, rows, strict=True)))
+    except UniqueViolation:
+        return False
+    for obj, i in zip(objs, ids, strict=True):
+        obj.pk = i
+        obj._state.adding = False
+    return True
 
 
 def copy_update(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
