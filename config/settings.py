@@ -137,8 +137,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # --- Re-checks -----------------------------------------------------------------------
-# Projects per chunk, at most. Bigger chunks fetch a busy person's ties fewer times (people
-# sit on many projects) but hold more in memory: about 280 MB per worker process at 2,000.
+# Projects per chunk, at most: one transaction each. Bigger chunks mean fewer round trips but
+# hold more in memory: about 300 MB per worker process at 2,000 (tie cache included).
 RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 2000)
 # Worker processes consuming re-check chunks (celery worker --concurrency): a run is cut
 # into a multiple of this many equal chunks, so none finishes a last short chunk alone.

@@ -7,6 +7,7 @@ running runs with the same scope key are superseded and their remaining chunks s
 from __future__ import annotations
 
 import gc
+import threading
 import time
 import traceback
 from collections import defaultdict
@@ -38,8 +39,17 @@ from rules.models import (
 from rules.services.rulepacks import pack_params
 
 COUNT_FIELDS = ("new", "unchanged", "changed", "resolved", "errors")
-# Built ties of the people this worker process has seen in the current run (rules.facts_ties).
-_tie_cache = TieCache()
+# Built ties of the people this worker has seen in the current run (rules.facts_ties); one per
+# thread: the embedded default runs chunks in request threads.
+_local = threading.local()
+
+
+def tie_cache() -> TieCache:
+    """This thread's tie cache."""
+    found: TieCache | None = getattr(_local, "tie_cache", None)
+    if found is None:
+        found = _local.tie_cache = TieCache()
+    return found
 
 
 def _enqueue_chunks(chunk_ids: list[int]) -> None:
@@ -181,15 +191,16 @@ def _evaluate_chunk(chunk: RecheckChunk, run: RecheckRun) -> None:
 
 
 def _run_tie_cache(run: RecheckRun, tie_filter: Any) -> TieCache:
-    """This process's tie cache for the run, emptied whenever a newer re-check has been
+    """This thread's tie cache for the run, emptied whenever a newer re-check has been
     requested since it was filled: every change that can alter facts (a tie, role, project,
     list match, rule or scenario) requests one, so cached ties are never older than the
     facts the next request reads."""
     latest = RecheckRun.objects.order_by("-pk").values_list("pk", flat=True).first()
     key = (run.pk, run.started_at, tie_filter, latest)  # started_at: ids of rolled-back runs recur
-    if key != _tie_cache.key:
+    cache = tie_cache()
+    if key != cache.key:
         gc.unfreeze()  # what a worker froze for the last run (compliance.tasks) is collectable
-    return _tie_cache.use(key, settings.RECHECK_TIE_CACHE_SIZE)
+    return cache.use(key, settings.RECHECK_TIE_CACHE_SIZE)
 
 
 def _stored_findings(
@@ -243,8 +254,9 @@ def recheck_run_finish(*, run_id: int) -> bool:
         if run.status == RecheckRun.Status.RUNNING:
             failed = run.chunks.filter(status=RecheckChunk.Status.FAILED).exists()
             run.status = RecheckRun.Status.FAILED if failed else RecheckRun.Status.DONE
-            if _tie_cache.key and _tie_cache.key[0] == run.pk:
-                _tie_cache.clear()  # memory back (the embedded default runs chunks in-process)
+            cache = tie_cache()
+            if cache.key and cache.key[0] == run.pk:
+                cache.clear()  # memory back (the embedded default runs chunks in-process)
             run.finished_at = timezone.now()
             status = run.status
             transaction.on_commit(

@@ -132,12 +132,12 @@ def test_a_tie_changed_mid_run_is_not_served_from_the_cache(
 
     recheck_chunk_execute(chunk_id=chunks[dod2.pk])  # the older run goes on
     assert not Finding.objects.filter(project=dod2, rule__key="R07", status="open").exists()
-    assert pi.pk in recheck._tie_cache.by_person  # cached again, from the changed tie,
+    assert pi.pk in recheck.tie_cache().by_person  # cached again, from the changed tie,
     assert visiting.pk not in _cached_ties(pi.pk)  # which no rule can use any more
 
 
 def _cached_ties(person_id: int) -> set[int]:
-    return {entry[0]["id"] for entry in recheck._tie_cache.by_person.get(person_id, [])}
+    return {entry[0]["id"] for entry in recheck.tie_cache().by_person.get(person_id, [])}
 
 
 @pytest.mark.django_db
@@ -158,7 +158,7 @@ def test_the_chunk_task_pauses_the_collector_and_freezes_what_survives(
         assert tasks.recheck_chunk_task(driver.sent[0]) == "done"
         assert collector_on == [False] and gc.isenabled()  # paused during the chunk only
         assert gc.get_freeze_count() > 0  # the survivors (the tie cache) are frozen
-        tie_filter = recheck._tie_cache.key[2]
+        tie_filter = recheck.tie_cache().key[2]
         assert recheck._run_tie_cache(run, tie_filter).by_person  # the same run, the same cache
         assert gc.get_freeze_count() > 0  # the same run: still frozen
         newer = driver.request(trigger="tie changed", scope_key="person:1", today=TODAY)
@@ -166,3 +166,16 @@ def test_the_chunk_task_pauses_the_collector_and_freezes_what_survives(
         assert gc.get_freeze_count() == 0  # a newer run: collectable again
     finally:
         gc.unfreeze()
+
+
+def test_each_thread_has_its_own_tie_cache() -> None:
+    """The embedded default runs chunks in request threads: one run's cache must not be
+    emptied under another thread's build."""
+    import threading
+
+    other: list[TieCache] = []
+    thread = threading.Thread(target=lambda: other.append(recheck.tie_cache()))
+    thread.start()
+    thread.join()
+    assert recheck.tie_cache() is recheck.tie_cache()
+    assert other and other[0] is not recheck.tie_cache()
