@@ -7,11 +7,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from compliance.services.recheck import (
+from compliance.services.recheck import recheck_request
+from compliance.services.recheck_scope import (
     projects_for_organisations,
     projects_for_people,
     projects_for_rules,
-    recheck_request,
 )
 from projects.models import Project, Role, Tie
 from projects.signals import field_tags_changed, portfolio_changed

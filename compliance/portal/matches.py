@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from compliance.portal.dashboard import require_portfolio_view
-from compliance.services.recheck import projects_for_organisations
+from compliance.services.recheck_scope import projects_for_organisations
 from projects.access import can_review
 from projects.errors import ApplicationError
 from projects.models import Project, Tie

@@ -9,11 +9,11 @@ import pytest
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
 from compliance.services.recheck import (
-    projects_for_rules,
     recheck_chunk_execute,
     recheck_request,
     recheck_watchdog,
 )
+from compliance.services.recheck_scope import projects_for_rules
 from rules.models import PackParameter
 from rules.services.rulepacks import pack_parameter_set
 from tests.compliance.conftest import TODAY, Driver
