@@ -649,16 +649,14 @@ def measure_tie_rows(run_id: int, chunk_size: int, report: Report) -> None:
     run was chunked and with plain slices in id order."""
     from compliance.models import RecheckChunk
 
-    chunks = list(
+    rows = list(
         RecheckChunk.objects.filter(run_id=run_id)
         .order_by("index")
-        .values_list("project_ids", flat=True)
+        .values_list("project_ids", "counts")
     )
+    chunks = [project_ids for project_ids, _counts in rows]
     ids = sorted(pk for c in chunks for pk in c)
-    report["a_tie_rows"] = sum(
-        c.get("tie_rows", 0)
-        for c in RecheckChunk.objects.filter(run_id=run_id).values_list("counts", flat=True)
-    )
+    report["a_tie_rows"] = sum(counts.get("tie_rows", 0) for _ids, counts in rows)
     report["a_tie_rows_uncached"] = tie_rows(chunks)
     report["a_tie_rows_by_id"] = tie_rows(
         ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)

@@ -180,9 +180,9 @@ def project_facts_build(
     lists = tie_filter.lists_required if tie_filter is not None else None
     tie_rows = _raw_rows(ties_qs(missing, ids, lists))
     cache.rows_fetched += len(tie_rows)
-    cached_scoped: list[tuple[int, int]] = []  # (person, tie): a cached person's scoped tie
-    if any(t[PERSON] in cache.by_person for t in tie_rows):
-        cached_scoped = [(t[PERSON], t[0]) for t in tie_rows if t[PERSON] in cache.by_person]
+    # (person, tie): a tie scoped to one of these projects of someone already cached
+    cached_scoped = [(t[PERSON], t[0]) for t in tie_rows if t[PERSON] in cache.by_person]
+    if cached_scoped:
         tie_rows = [t for t in tie_rows if t[PERSON] not in cache.by_person]
     new_orgs = {t[ORG] for t in tie_rows} - cache.matches.keys()
     if new_orgs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,19 +61,80 @@ def _json_or_null(value: Any) -> str:
     return "null" if value is None else _text(value)
 
 
-def _event_text(event: AuditEvent, before: str, after: str) -> str:
-    """Exactly _text(_content(event)), with before and after given already serialised by
-    _text (a nested object serialises the same as a top-level one)."""
-    content = _content(event)
-    given = {"before": before, "after": after}
+# The content's keys in their canonical (sorted) order; a test holds this to _content().
+CONTENT_KEYS = (
+    "action",
+    "actor_id",
+    "actor_username",
+    "after",
+    "at",
+    "before",
+    "ip",
+    "object_id",
+    "object_repr",
+    "object_type",
+    "request_id",
+)
+
+
+def _shared_parts(
+    actor_id: Any, username: str, at: Any, ip: Any, request_id: str
+) -> tuple[str, str, str, str]:
+    """The serialised members an event's text shares with the other events of its batch."""
     return (
-        "{"
-        + ",".join(
-            f"{_dump(key)}:{given[key] if key in given else _dump(content[key])}"
-            for key in sorted(content)
-        )
-        + "}"
+        f'"actor_id":{_dump(actor_id)},"actor_username":{_dump(username)}',
+        f'"at":{_dump(at.isoformat())}',
+        f'"ip":{_dump(ip)}',
+        f'"request_id":{_dump(request_id)}',
     )
+
+
+def _hashed_text(
+    shared: tuple[str, str, str, str],
+    action: str,
+    before: str,
+    after: str,
+    object_id: str,
+    object_repr: str,
+    object_type: str,
+) -> str:
+    """Exactly _text(_content(event)), members in CONTENT_KEYS order, from the batch's shared
+    parts and before/after serialised by _text already (a nested object serialises the same
+    as a top-level one)."""
+    actor, at, ip, request = shared
+    return (
+        f'{{"action":{_dump(action)},{actor},"after":{after},{at},"before":{before},{ip},'
+        f'"object_id":{_dump(object_id)},"object_repr":{_dump(object_repr)},'
+        f'"object_type":{_dump(object_type)},{request}}}'
+    )
+
+
+def _event_text(event: AuditEvent, before: str, after: str) -> str:
+    shared = _shared_parts(
+        event.actor_id, event.actor_username, event.at, event.ip, event.request_id
+    )
+    return _hashed_text(
+        shared, event.action, before, after, event.object_id, event.object_repr, event.object_type
+    )
+
+
+Links = list[tuple[str, str]]  # (prev_hash, hash) of each event appended
+
+
+def _chain_append(texts: Sequence[str], write: Callable[[int, Links], None]) -> None:
+    """Link these event texts to the last event under the chain's lock, and call
+    write(last_seq, links), each link an event's (prev_hash, hash), still under the lock."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
+        last_seq, prev = last or (0, GENESIS)
+        links: Links = []
+        for text in texts:
+            links.append((prev, _chain(prev, text)))
+            prev = links[-1][1]
+        write(last_seq, links)
 
 
 def _row(event: AuditEvent, before: str, after: str) -> dict[str, Any]:
@@ -133,15 +194,10 @@ def audit_record_many(
     # and for the JSON columns alike.
     serialised = [(_json_or_null(event.before), _json_or_null(event.after)) for event in events]
     texts = [_event_text(event, b, a) for event, (b, a) in zip(events, serialised, strict=True)]
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        last_seq, prev = last or (0, GENESIS)
-        for event, text in zip(events, texts, strict=True):
-            event.prev_hash = prev
-            event.hash = prev = _chain(prev, text)
+
+    def write(last_seq: int, links: Links) -> None:
+        for event, (prev_hash, hash_) in zip(events, links, strict=True):
+            event.prev_hash, event.hash = prev_hash, hash_
         if connection.vendor == "postgresql":
             copy_insert_values(
                 AuditEvent,
@@ -156,31 +212,15 @@ def audit_record_many(
             seqs = AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")
             for event, seq in zip(events, seqs.values_list("seq", flat=True), strict=True):
                 event.seq = seq
+
+    _chain_append(texts, write)
     return events
-
-
-# The content's keys in their canonical (sorted) order; a test holds this to _content().
-CONTENT_KEYS = (
-    "action",
-    "actor_id",
-    "actor_username",
-    "after",
-    "at",
-    "before",
-    "ip",
-    "object_id",
-    "object_repr",
-    "object_type",
-    "request_id",
-)
-_COPY_FIELDS = [*_COLUMNS]
 
 
 def audit_append_bulk(changes: Sequence[Change]) -> None:
     """Append events for changes whose before/after snapshot() made (JSON-safe), the way
     audit_record_many does (same rows, same chain), without building model instances or
-    reading sequence numbers back: a re-check appends thousands per chunk. The hashed text
-    is assembled around the parts every event of the batch shares (actor, time)."""
+    reading sequence numbers back: a re-check appends thousands per chunk."""
     if not changes:
         return
     if connection.vendor != "postgresql":
@@ -188,23 +228,18 @@ def audit_append_bulk(changes: Sequence[Change]) -> None:
         return
     actor = current_actor()
     now = timezone.now()
-    # CONTENT_KEYS order: action, actor_id, actor_username, after, at, before, ip, object_id,
-    # object_repr, object_type, request_id.
-    actor_part = f'"actor_id":{_dump(actor.user_id)},"actor_username":{_dump(actor.username)}'
-    at_part = f'"at":{_dump(now.isoformat())}'
-    ip_part, request_part = f'"ip":{_dump(actor.ip)}', f'"request_id":{_dump(actor.request_id)}'
+    shared = _shared_parts(actor.user_id, actor.username, now, actor.ip, actor.request_id)
     rows: list[list[Any]] = []
     texts: list[str] = []
     for change in changes:
         before, after = _json_or_null(change.before), _json_or_null(change.after)
         object_id, object_repr = str(change.object_id), change.object_repr[:300]
         texts.append(
-            f'{{"action":{_dump(change.action)},{actor_part},"after":{after},{at_part},'
-            f'"before":{before},{ip_part},"object_id":{_dump(object_id)},'
-            f'"object_repr":{_dump(object_repr)},"object_type":{_dump(change.object_type)},'
-            f"{request_part}}}"
+            _hashed_text(
+                shared, change.action, before, after, object_id, object_repr, change.object_type
+            )
         )
-        rows.append(
+        rows.append(  # in _COLUMNS order (a test holds it), prev_hash and hash to come
             [
                 now,
                 actor.user_id,
@@ -219,16 +254,11 @@ def audit_append_bulk(changes: Sequence[Change]) -> None:
                 actor.ip,
             ]
         )
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-        last = AuditEvent.objects.order_by("-seq").values_list("hash", flat=True).first()
-        prev = last or GENESIS
-        for row, text in zip(rows, texts, strict=True):
-            row.append(prev)
-            prev = _chain(prev, text)
-            row.append(prev)
-        copy_rows(AuditEvent, _COPY_FIELDS, rows)
+
+    def write(last_seq: int, links: Links) -> None:
+        copy_rows(AuditEvent, _COLUMNS, ([*r, *link] for r, link in zip(rows, links, strict=True)))
+
+    _chain_append(texts, write)
 
 
 def audit_record(change: Change) -> AuditEvent:
