@@ -485,9 +485,9 @@ def floor_pass(ids: Sequence[int]) -> dict[str, int]:
         rows["organisations"], _ = _fetch_all(
             cursor, facts_querysets("organisations", [], [], set(orgs))
         )
-        others = set(tie_people) - set(people)
-        if others:
-            rows["people"], _ = _fetch_all(cursor, facts_querysets("people", [], others, []))
+        everyone = set(people) | set(tie_people)
+        if everyone:
+            rows["people"], _ = _fetch_all(cursor, facts_querysets("people", [], everyone, []))
         rows["tags"], _ = _fetch_all(cursor, facts_querysets("tags", project_ids, [], []))
     return rows
 

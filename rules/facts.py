@@ -50,9 +50,21 @@ def projects_qs(ids: Sequence[int]) -> Any:
 
 
 def roles_qs(ids: Sequence[int]) -> Any:
-    return Role.objects.filter(project_id__any=set(ids)).values(
-        "project_id", "role", "person_id", "person__name", "person__department"
+    """Role columns only: no join and no sort in the database (Role's default ordering joins
+    every project and person to sort by sponsor and name, chunk after chunk); the people come
+    from people_qs (a re-check's cache holds most of them) and the roles are ordered in Python
+    (role_order)."""
+    return (
+        Role.objects.filter(project_id__any=set(ids))
+        .order_by()
+        .values_list("project_id", "role", "person_id")
     )
+
+
+def role_order(role: str, person: dict[str, Any]) -> tuple[str, str, int]:
+    """A project's roles as Role's default ordering lists them (role, then the person's
+    name), the person's id last so that namesakes keep one order."""
+    return (role, person["name"], person["id"])
 
 
 def ties_qs(
@@ -140,9 +152,13 @@ def matches_qs(org_ids: Iterable[int]) -> Any:
 
 
 def tags_qs(ids: Sequence[int]) -> Any:
-    return FieldTag.objects.filter(
-        project_id__any=set(ids), suppressed=False, confidence__gte=field_tag_threshold()
-    ).values_list("project_id", "area")
+    return (
+        FieldTag.objects.filter(
+            project_id__any=set(ids), suppressed=False, confidence__gte=field_tag_threshold()
+        )
+        .order_by()  # a set per project: FieldTag's default ordering would join every project
+        .values_list("project_id", "area")
+    )
 
 
 def project_facts_build(
@@ -152,9 +168,9 @@ def project_facts_build(
 ) -> list[ProjectFacts]:
     """Facts for these projects: at most seven queries, whatever their number.
 
-    Projects, their roles (with the people), the ties of those people and of those projects,
-    the list matches of the ties' organisations, then the organisations and the other people
-    of the ties that are kept, and the field tags. With a tie filter
+    Projects, their roles, the ties of their people and of those projects, the list matches
+    of the ties' organisations, then the organisations of the ties that are kept and the
+    people of the roles and of those ties, and the field tags. With a tie filter
     (TieFilter.for_scenarios), a project's facts hold only the ties some rule applying to it
     may look at; the findings are the same. With a cache (a re-check run's, see
     rules.facts_ties), ties of people already cached are neither fetched nor built again, and
@@ -165,18 +181,9 @@ def project_facts_build(
         return []
     cache = cache if cache is not None else TieCache(limit=0)
     ids = [p["id"] for p in projects]
-    people: dict[int, dict[str, Any]] = {}
-    roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for row in roles_qs(ids):
-        pid = row["person_id"]
-        people.setdefault(
-            pid, {"id": pid, "name": row["person__name"], "department": row["person__department"]}
-        )
-        roles_by_project[row["project_id"]][pid] = {
-            "role": row["role"],
-            "is_key": row["role"] in KEY_ROLES,
-        }
-    missing = [pid for pid in people if pid not in cache.by_person]
+    role_rows = _raw_rows(roles_qs(ids))
+    on_projects = {row[2] for row in role_rows}
+    missing = [pid for pid in on_projects if pid not in cache.by_person]
     lists = tie_filter.lists_required if tie_filter is not None else None
     tie_rows = _raw_rows(ties_qs(missing, ids, lists))
     cache.rows_fetched += len(tie_rows)
@@ -193,11 +200,15 @@ def project_facts_build(
     new_orgs = {t[ORG] for t in tie_rows} - cache.orgs.keys()
     for row in _raw_rows(organisations_qs(new_orgs)) if new_orgs else ():
         cache.orgs[row[0]] = {"id": row[0], "name": row[1], "country": row[2], "type": row[3]}
-    for pid, person in people.items():
-        cache.people.setdefault(pid, person)
-    others = {t[PERSON] for t in tie_rows} - cache.people.keys()
-    for pid, name, department in _raw_rows(people_qs(others)) if others else ():
+    unknown = (on_projects | {t[PERSON] for t in tie_rows}) - cache.people.keys()
+    for pid, name, department in _raw_rows(people_qs(unknown)) if unknown else ():
         cache.people[pid] = {"id": pid, "name": name, "department": department}
+    people = cache.people
+    roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
+    for project_id, role, pid in sorted(
+        role_rows, key=lambda r: (r[0], *role_order(r[1], people[r[2]]))
+    ):
+        roles_by_project[project_id][pid] = {"role": role, "is_key": role in KEY_ROLES}
     tags: dict[int, set[str]] = defaultdict(set)
     for project_id, area in tags_qs(ids):
         tags[project_id].add(area)

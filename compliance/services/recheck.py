@@ -206,7 +206,7 @@ def _stored_findings(
     scenario: one query for the chunk instead of one per scenario."""
     rows = Finding.objects.filter(
         scenario_id__in=[s.pk for s in scenarios], project_id__any=set(project_ids)
-    )
+    ).order_by("pk")  # not the default (-last_confirmed): one order whatever the timing
     if all(scope is not None for scope in scopes):
         rows = rows.filter(rule_id__in=sorted(set().union(*(s for s in scopes if s))))
     found: dict[int, list[Finding]] = defaultdict(list)

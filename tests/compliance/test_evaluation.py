@@ -196,8 +196,8 @@ def test_facts_are_built_with_a_constant_number_of_queries(rules_loaded: None) -
 
     call_command("load_demo", "--projects", "60", stdout=io.StringIO())
     ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
-    # Projects, roles, ties, matches, organisations, tags; people outside the roles only
-    # when a tie of someone else is scoped to one of the projects.
+    # Projects, roles, ties, matches, organisations, people (of the roles and the ties),
+    # tags; organisations and people only when some are not known yet.
     with CaptureQueriesContext(connection) as few_queries:
         few = project_facts_build(ids[:3])
     with CaptureQueriesContext(connection) as many_queries:
@@ -205,6 +205,34 @@ def test_facts_are_built_with_a_constant_number_of_queries(rules_loaded: None) -
     assert 6 <= len(few_queries) <= len(many_queries) <= 7
     assert len(few) == 3 and len(many) == 60
     assert sum(len(f.ties) for f in many) > sum(len(f.ties) for f in few)
+
+
+@pytest.mark.django_db
+def test_facts_list_a_projects_people_by_role_then_name_without_joining_projects() -> None:
+    from rules.facts import project_facts_build
+    from tests.factories import PersonFactory, ProjectFactory, RoleFactory
+
+    project, other = ProjectFactory.create(), ProjectFactory.create()
+    zoe = RoleFactory.create(project=project, role="pi", person=PersonFactory(name="Zoe Adams"))
+    bob = RoleFactory.create(project=project, role="co_pi", person=PersonFactory(name="Bob Ng"))
+    ann = RoleFactory.create(project=project, role="co_pi", person=PersonFactory(name="Ann Li"))
+    namesake = RoleFactory.create(
+        project=project, role="co_pi", person=PersonFactory(name="Ann Li")
+    )
+    RoleFactory.create(project=other, role="pi", person=bob.person)
+
+    with CaptureQueriesContext(connection) as queries:
+        facts = {f.project["id"]: f for f in project_facts_build([other.pk, project.pk])}
+
+    ordered = sorted([zoe, bob, ann, namesake], key=lambda r: (r.role, r.person.name, r.person.pk))
+    assert [(p["id"], role["role"]) for p, role in facts[project.pk].people] == [
+        (r.person.pk, r.role) for r in ordered
+    ]
+    assert [p["name"] for p, _ in facts[other.pk].people] == ["Bob Ng"]
+    roles_sql = next(q["sql"] for q in queries if 'FROM "projects_role"' in q["sql"])
+    tags_sql = next(q["sql"] for q in queries if 'FROM "projects_fieldtag"' in q["sql"])
+    assert "projects_project" not in roles_sql and "ORDER BY" not in roles_sql
+    assert "projects_project" not in tags_sql and "ORDER BY" not in tags_sql
 
 
 @pytest.mark.django_db
