@@ -112,3 +112,32 @@ def test_positional_build_equals_keyword_construction(portfolio: dict[str, Any])
     assert built.remediation == "" and built.status == Finding.Status.OPEN
     built.save()
     assert Finding.objects.get(pk=built.pk).subject == "project"
+
+
+@pytest.mark.django_db
+def test_confirming_findings_again_updates_them_in_place_on_postgresql(
+    portfolio: dict[str, Any],
+) -> None:
+    """The findings table keeps room on its pages (migration 0009), so the re-check's
+    confirmation of unchanged findings is a heap-only update that writes none of the table's
+    indexes. With full pages, most of these updates would move their rows."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL storage parameter: SQLite has no fillfactor")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'compliance_finding'")
+        assert cursor.fetchone()[0] is not None
+    findings = [_finding(portfolio["dod"], f"tie:{i}") for i in range(300)]
+    with transaction.atomic():
+        copy_insert_new(findings, FINDING_KEY)
+    confirmed = Finding.objects.filter(project=portfolio["dod"]).update(
+        last_confirmed=timezone.now()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+            " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            ["compliance_finding", "compliance_finding"],
+        )
+        updated, in_place = cursor.fetchone()
+    assert confirmed == updated == 300
+    assert in_place == 300
