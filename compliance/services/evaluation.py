@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
@@ -272,17 +272,42 @@ class PendingWrites:
                 )
                 if (f.scenario_id, f.rule_id, f.project_id, f.subject) in keys
             ]
-        copy_insert_values(
-            Finding.history.model,
-            _history_rows(created, "+", self.now)
-            + _history_rows([*self.changed, *self.resolved], "~", self.now),
-        )
+        _history_write(created, [*self.changed, *self.resolved], self.now)
         record(
             [BulkChange("create", f) for f in created]
             + [BulkChange("update", f, self.before.get(f.pk)) for f in self.changed]
             + [BulkChange("resolve", f, self.before.get(f.pk)) for f in self.resolved]
         )
         self.new, self.created, self.changed, self.resolved, self.before = [], [], [], [], {}
+
+
+def _history_write(created: list[Finding], updated: list[Finding], now: Any) -> None:
+    """History rows ('+' for created, '~' for updated findings), in that order.
+
+    On PostgreSQL the rows are copied inside the database from the findings as just written
+    (this transaction holds them): the columns django-simple-history's bulk_history_create
+    would send, without serialising every finding once more in Python."""
+    model = Finding.history.model
+    findings = [*created, *updated]
+    if not findings:
+        return
+    if connection.vendor != "postgresql" or any("_history_user" in f.__dict__ for f in findings):
+        rows = _history_rows(created, "+", now) + _history_rows(updated, "~", now)
+        copy_insert_values(model, rows)
+        return
+    user = getattr(model.get_default_history_user(findings[0]), "pk", None)
+    q = connection.ops.quote_name
+    columns = ", ".join(q(f.column) for f in model.tracked_fields)
+    selected = ", ".join(f"f.{q(f.column)}" for f in model.tracked_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(model._meta.db_table)} (history_date, history_user_id, "  # noqa: S608
+            f"history_change_reason, history_type, {columns}) "
+            f"SELECT %s, %s, '', b.history_type, {selected} "
+            f"FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS b(id, history_type, n) "
+            f"JOIN {q(Finding._meta.db_table)} f ON f.id = b.id ORDER BY b.n",
+            [now, user, [f.pk for f in findings], ["+"] * len(created) + ["~"] * len(updated)],
+        )
 
 
 def _history_rows(findings: list[Finding], history_type: str, now: Any) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from compliance.audit.chain import audit_verify
@@ -141,3 +142,44 @@ def test_confirming_findings_again_updates_them_in_place_on_postgresql(
         updated, in_place = cursor.fetchone()
     assert confirmed == updated == 300
     assert in_place == 300
+
+
+@pytest.mark.django_db
+def test_history_rows_copied_in_the_database_equal_those_sent_row_by_row(
+    portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compliance.services.evaluation import _history_write
+
+    monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
+    run = recheck_request(trigger="test", scope_key="all")
+    assert recheck_chunk_execute(chunk_id=run.chunks.get().pk) == "done"
+    findings = list(Finding.objects.order_by("pk"))
+    assert len(findings) >= 3
+    findings[-1].status, findings[-1].resolved_at = Finding.Status.RESOLVED, timezone.now()
+    findings[-1].save()
+    created, updated = findings[:-2], findings[-2:]
+    history = Finding.history.model
+    columns = [f.attname for f in history._meta.concrete_fields if f.attname != "history_id"]
+
+    def written() -> list[tuple[Any, ...]]:
+        rows = history.objects.filter(history_date=now).order_by("history_id")
+        return list(rows.values_list(*columns))
+
+    now = timezone.now()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        _history_write(created, updated, now)  # in the database on PostgreSQL
+    in_database = written()
+    if connection.vendor == "postgresql":
+        [insert] = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
+        assert "SELECT" in insert and "unnest" in insert
+    history.objects.filter(history_date=now).delete()
+    for f in findings:
+        f._history_user = None  # type: ignore[attr-defined]  # forces rows built in Python
+    with transaction.atomic():
+        _history_write(created, updated, now)
+    assert in_database == written()
+    assert [row[columns.index("history_type")] for row in in_database] == ["+"] * len(created) + [
+        "~"
+    ] * 2
+    assert [row[columns.index("id")] for row in in_database] == [f.pk for f in findings]
+    assert in_database[-1][columns.index("status")] == "resolved"
