@@ -23,6 +23,22 @@ from rules.services.rulepacks import scenario_compile
 
 CHUNK = 1000
 FINDING_KEY = ("scenario_id", "rule_id", "project_id", "subject")
+# A stored finding as a row of these attributes (stored_rows): most findings a re-check
+# derives again are unchanged, and need no model instance.
+STORED = tuple(f.attname for f in Finding._meta.concrete_fields)
+_AT = {name: i for i, name in enumerate(STORED)}
+_ID, _RULE, _PROJECT, _SUBJECT, _STATUS = (
+    _AT[n] for n in ("id", "rule_id", "project_id", "subject", "status")
+)
+
+
+def stored_rows(findings: Any) -> list[tuple[Any, ...]]:
+    """A queryset of findings as STORED rows, in primary-key order."""
+    return list(findings.order_by("pk").values_list(*STORED))
+
+
+def _instance(row: tuple[Any, ...]) -> Finding:
+    return Finding.from_db(connection.alias, STORED, row)
 
 
 def finding_values(result: Any, versions: dict[str, RuleVersion]) -> dict[str, Any]:
@@ -74,13 +90,13 @@ def findings_upsert(
     rule_ids: dict[str, int] | None = None,
     pending: PendingWrites | None = None,
     rule_scope: Collection[int] | None = None,
-    stored: Iterable[Finding] | None = None,
+    stored: Iterable[tuple[Any, ...]] | None = None,
 ) -> EvaluationCounts:
     """Write the results for exactly these projects; findings not produced any more resolve.
 
     rule_scope (rule ids), when given, limits this to those rules' findings: findings of
     other rules are neither read, resolved nor confirmed. stored: the scenario's findings
-    of these projects, read already by the caller (else they are read here).
+    of these projects as stored_rows(), read already by the caller (else they are read here).
 
     History and audit events are written at once, or left in `pending` for its flush().
     """
@@ -88,13 +104,14 @@ def findings_upsert(
     counts = EvaluationCounts(projects=len(project_ids))
     rule_ids = rule_ids or dict(Rule.objects.values_list("key", "pk"))
     if stored is None:
-        stored = Finding.objects.filter(scenario=scenario, project_id__any=set(project_ids))
+        found = Finding.objects.filter(scenario=scenario, project_id__any=set(project_ids))
         if rule_scope is not None:
-            stored = stored.filter(rule_id__in=list(rule_scope))
+            found = found.filter(rule_id__in=list(rule_scope))
+        stored = stored_rows(found)
     existing = {
-        (f.rule_id, f.project_id, f.subject): f
-        for f in stored
-        if rule_scope is None or f.rule_id in rule_scope
+        (row[_RULE], row[_PROJECT], row[_SUBJECT]): row
+        for row in stored
+        if rule_scope is None or row[_RULE] in rule_scope
     }
     produced: set[tuple[int, int, str]] = set()
     new: list[Finding] = []
@@ -109,8 +126,8 @@ def findings_upsert(
         produced.add(key)
         counts.errors += int(r.severity == "error")
         values = finding_values(r, versions)
-        finding = existing.get(key)
-        if finding is None:
+        row = existing.get(key)
+        if row is None:
             new.append(
                 build(
                     Finding,
@@ -126,9 +143,10 @@ def findings_upsert(
                 )
             )
             continue
-        reopened = finding.status == Finding.Status.RESOLVED
-        differs = any(getattr(finding, k) != v for k, v in values.items())
+        reopened = row[_STATUS] == Finding.Status.RESOLVED
+        differs = any(row[_AT[k]] != v for k, v in values.items())
         if reopened or differs:
+            finding = _instance(row)
             before[finding.pk] = snapshot(finding)
             for k, v in values.items():
                 setattr(finding, k, v)
@@ -143,10 +161,12 @@ def findings_upsert(
             else:
                 counts.changed += 1
         else:
-            confirmed.append(finding.pk)
+            confirmed.append(row[_ID])
             counts.unchanged += 1
     resolved = [
-        f for k, f in existing.items() if k not in produced and f.status == Finding.Status.OPEN
+        _instance(row)
+        for k, row in existing.items()
+        if k not in produced and row[_STATUS] == Finding.Status.OPEN
     ]
     for f in resolved:
         before[f.pk] = snapshot(f)

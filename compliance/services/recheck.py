@@ -21,7 +21,13 @@ from django.db.models import Func, IntegerField
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.evaluation import EvaluationCounts, PendingWrites, findings_upsert
+from compliance.services.evaluation import (
+    STORED,
+    EvaluationCounts,
+    PendingWrites,
+    findings_upsert,
+    stored_rows,
+)
 from compliance.services.recheck_compile import scenarios_compiled
 from compliance.services.recheck_plan import chunks_plan
 from compliance.signals import recheck_run_finished
@@ -201,17 +207,18 @@ def _run_tie_cache(run: RecheckRun, tie_filter: Any) -> TieCache:
 
 def _stored_findings(
     scenarios: Sequence[Scenario], project_ids: Sequence[int], scopes: Sequence[set[int] | None]
-) -> dict[int, list[Finding]]:
+) -> dict[int, list[tuple[Any, ...]]]:
     """The findings of these projects under these scenarios (of the rules in scope), by
-    scenario: one query for the chunk instead of one per scenario."""
+    scenario, as stored_rows(): one query for the chunk instead of one per scenario."""
     rows = Finding.objects.filter(
         scenario_id__in=[s.pk for s in scenarios], project_id__any=set(project_ids)
-    ).order_by("pk")  # not the default (-last_confirmed): one order whatever the timing
+    )
     if all(scope is not None for scope in scopes):
         rows = rows.filter(rule_id__in=sorted(set().union(*(s for s in scopes if s))))
-    found: dict[int, list[Finding]] = defaultdict(list)
-    for finding in rows:
-        found[finding.scenario_id].append(finding)
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    scenario = STORED.index("scenario_id")
+    for row in stored_rows(rows):
+        found[row[scenario]].append(row)
     return found
 
 

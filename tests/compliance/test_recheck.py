@@ -230,3 +230,33 @@ def test_a_chunk_reads_its_stored_findings_once_for_every_scenario(
     assert len(reads) == 1
     again.refresh_from_db()
     assert again.findings_unchanged > 0  # what the first run found, read back and confirmed
+
+
+@pytest.mark.django_db
+def test_findings_derived_again_unchanged_are_confirmed_without_model_instances(
+    portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compliance.services import evaluation
+
+    built: list[int] = []
+    real = evaluation._instance
+
+    def counting(row: tuple[Any, ...]) -> Finding:
+        built.append(row[0])
+        return real(row)
+
+    monkeypatch.setattr(evaluation, "_instance", counting)
+    driver.request(trigger="test", scope_key="all", today=TODAY)
+    recheck_chunk_execute(chunk_id=driver.sent[0])
+    open_ = list(Finding.objects.filter(status="open").order_by("pk"))
+    assert open_ and built == []  # all new
+    stale = open_[0]
+    Finding.objects.filter(pk=stale.pk).update(explanation="an older wording")
+    again = driver.request(trigger="again", scope_key="all", today=TODAY)
+    recheck_chunk_execute(chunk_id=driver.sent[1])
+    again.refresh_from_db()
+    assert built == [stale.pk]  # only the finding whose stored row differs
+    assert again.findings_changed == 1 and again.findings_unchanged == len(open_) - 1
+    stale.refresh_from_db()
+    assert stale.explanation != "an older wording" and stale.run_id == again.pk
+    assert all(f.last_confirmed >= again.started_at for f in Finding.objects.filter(status="open"))
