@@ -259,4 +259,6 @@ def test_findings_derived_again_unchanged_are_confirmed_without_model_instances(
     assert again.findings_changed == 1 and again.findings_unchanged == len(open_) - 1
     stale.refresh_from_db()
     assert stale.explanation != "an older wording" and stale.run_id == again.pk
-    assert all(f.last_confirmed >= again.started_at for f in Finding.objects.filter(status="open"))
+    started = again.started_at
+    assert started is not None
+    assert all(f.last_confirmed >= started for f in Finding.objects.filter(status="open"))
