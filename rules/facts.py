@@ -204,6 +204,9 @@ def project_facts_build(
     for pid, name, department in _raw_rows(people_qs(unknown)) if unknown else ():
         cache.people[pid] = {"id": pid, "name": name, "department": department}
     people = cache.people
+    # A person deleted since the roles were read (their roles with them) is left out, as the
+    # join of one statement would have left them out; the deletion re-checks the project.
+    role_rows = [r for r in role_rows if r[2] in people]
     roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
     for project_id, role, pid in sorted(
         role_rows, key=lambda r: (r[0], *role_order(r[1], people[r[2]]))

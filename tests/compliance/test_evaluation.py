@@ -236,6 +236,27 @@ def test_facts_list_a_projects_people_by_role_then_name_without_joining_projects
 
 
 @pytest.mark.django_db
+def test_facts_leave_out_a_person_deleted_between_the_roles_and_people_queries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rules import facts as facts_module
+    from tests.factories import PersonFactory, ProjectFactory, RoleFactory
+
+    project = ProjectFactory.create()
+    pi = RoleFactory.create(project=project, role="pi", person=PersonFactory(name="Kept PI"))
+    gone = RoleFactory.create(project=project, role="other").person
+    real = facts_module.people_qs
+
+    def deleting_first(person_ids: Any) -> Any:
+        gone.delete()  # a concurrent transaction, committed between the two statements
+        return real(person_ids)
+
+    monkeypatch.setattr(facts_module, "people_qs", deleting_first)
+    [built] = facts_module.project_facts_build([project.pk])
+    assert [p["id"] for p, _role in built.people] == [pi.person.pk]
+
+
+@pytest.mark.django_db
 def test_facts_hold_a_scoped_tie_of_someone_without_a_role_and_order_ties_by_recency() -> None:
     from rules.facts import NO_ROLE, project_facts_build
     from tests.factories import PersonFactory, ProjectFactory, RoleFactory
