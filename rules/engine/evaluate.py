@@ -427,14 +427,23 @@ def evaluate_scenarios(
     scenario; each scenario gets its own copies, then its own modifiers.
     """
     out: list[list[FindingResult]] = [[] for _ in scenarios]
+    # Modifiers change a scenario's results in place: each scenario but the last one to use
+    # a rule version gets copies, the last one the originals.
+    last_use = {(r.key, r.version): i for i, sc in enumerate(scenarios) for r in sc.rules}
     for facts in projects:
         memo: dict[tuple[str, str], list[FindingResult]] = {}
         for i, scenario in enumerate(scenarios):
             results: list[FindingResult] = []
             for rule in scenario.rules:
                 key = (rule.key, rule.version)
-                if key not in memo:
-                    memo[key] = _rule_results(rule, facts, today, scenario.params)
-                results.extend(replace(r, trace=list(r.trace)) for r in memo[key])
+                found = memo.get(key)
+                if found is None:
+                    found = memo[key] = _rule_results(rule, facts, today, scenario.params)
+                if not found:  # most rules find nothing on most projects
+                    continue
+                if last_use[key] == i:
+                    results += found
+                else:
+                    results += [replace(r, trace=list(r.trace)) for r in found]
             out[i].extend(_apply_modifiers(scenario, facts, today, results))
     return out

@@ -397,3 +397,12 @@ def test_evaluating_scenarios_together_equals_evaluating_them_apart() -> None:
     apart = [evaluate(current, projects, TODAY), evaluate(safe, projects, TODAY)]
     assert together == apart
     assert len(together[1]) > len(together[0])
+    # A scenario's modifiers raise its own copies of the shared rules' findings only,
+    # whichever scenario comes first.
+    plain = _scenario("current")
+    for order in ([current, plain], [plain, current]):
+        assert evaluate_scenarios(order, projects, TODAY) == [
+            evaluate(s, projects, TODAY) for s in order
+        ]
+    raised = evaluate(current, projects, TODAY)
+    assert [r.severity for r in raised] != [r.severity for r in evaluate(plain, projects, TODAY)]
