@@ -21,13 +21,8 @@ from django.db.models import Func, IntegerField
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.evaluation import (
-    STORED,
-    EvaluationCounts,
-    PendingWrites,
-    findings_upsert,
-    stored_rows,
-)
+from compliance.services.evaluation import STORED, EvaluationCounts, findings_upsert, stored_rows
+from compliance.services.finding_writes import PendingWrites
 from compliance.services.recheck_compile import scenarios_compiled
 from compliance.services.recheck_plan import chunks_plan
 from compliance.signals import recheck_run_finished

@@ -15,7 +15,8 @@ from compliance.audit.models import AuditEvent
 from compliance.models import Finding
 from compliance.services import recheck
 from compliance.services.bulk import copy_insert_new
-from compliance.services.evaluation import FINDING_KEY, PendingWrites
+from compliance.services.evaluation import FINDING_KEY
+from compliance.services.finding_writes import PendingWrites
 from compliance.services.recheck import recheck_chunk_execute, recheck_request
 from compliance.services.recheck_compile import scenarios_compiled
 from rules.models import PackParameter, Rule, RuleVersion, Scenario
@@ -148,7 +149,7 @@ def test_confirming_findings_again_updates_them_in_place_on_postgresql(
 def test_history_rows_copied_in_the_database_equal_those_sent_row_by_row(
     portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from compliance.services.evaluation import _history_write
+    from compliance.services.finding_writes import _history_write
 
     monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
     run = recheck_request(trigger="test", scope_key="all")
