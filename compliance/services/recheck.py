@@ -1,7 +1,8 @@
 """Re-check runs: scope → chunks → tasks; each chunk is one transaction, so redelivery is safe.
 
 A run is created by a trigger with a scope (which projects, which scenarios). Older queued or
-running runs with the same scope key are superseded and their remaining chunks stop early.
+running runs with the same scope key are superseded and their remaining chunks stop early; the
+projects those chunks held join the new run.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def recheck_request(
 
     project_ids None means every project. rule_keys, when given, limits the run to those
     rules (a rule or parameter change): findings of other rules are left alone. Older
-    queued/running runs with the same scope key are marked superseded.
+    queued/running runs with the same scope key are marked superseded; the projects and
+    scenarios they had still to check join this run.
     """
     chunk_size = chunk_size or settings.RECHECK_CHUNK_SIZE
     codes = (
@@ -80,16 +82,28 @@ def recheck_request(
         else list(Scenario.objects.values_list("code", flat=True))
     )
     with transaction.atomic():
-        RecheckRun.objects.filter(
-            scope_key=scope_key,
-            status__in=[RecheckRun.Status.QUEUED, RecheckRun.Status.RUNNING],
-        ).update(status=RecheckRun.Status.SUPERSEDED, finished_at=timezone.now())
+        older = list(
+            RecheckRun.objects.select_for_update().filter(
+                scope_key=scope_key,
+                status__in=[RecheckRun.Status.QUEUED, RecheckRun.Status.RUNNING],
+            )
+        )
+        # What the superseded runs had still to check is checked by this one: runs with one
+        # scope key may hold different projects (two imports, a tie deleted in between).
+        left = RecheckChunk.objects.filter(run__in=older, status=RecheckChunk.Status.QUEUED)
+        carried = {pid for ids in left.values_list("project_ids", flat=True) for pid in ids}
+        carried_codes = {code for run in older for code in run.scenarios}
+        RecheckRun.objects.filter(pk__in=[run.pk for run in older]).update(
+            status=RecheckRun.Status.SUPERSEDED, finished_at=timezone.now()
+        )
         if project_ids is None:
             ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
             scope: dict[str, Any] = {"all": True}
         else:
-            ids = sorted(set(project_ids))
+            ids = sorted(set(project_ids) | carried)
             scope = {"projects": len(ids)}
+        if carried_codes - set(codes):
+            codes = sorted(set(codes) | carried_codes)
         if rule_keys:
             scope["rules"] = sorted(set(rule_keys))
         chunks = chunks_plan(ids, chunk_size, settings.RECHECK_PARALLELISM)

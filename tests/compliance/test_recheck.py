@@ -84,6 +84,55 @@ def test_a_newer_run_for_the_same_scope_supersedes_and_stops_the_older(
 
 
 @pytest.mark.django_db
+def test_a_superseding_run_takes_over_the_projects_the_older_had_still_to_check(
+    portfolio: dict[str, Any], driver: Driver
+) -> None:
+    climate, dod = portfolio["climate"], portfolio["dod"]
+    third = ProjectFactory.create(sponsor="NSF", award_number="2400001")
+    first = driver.request(
+        trigger="import A", scope_key="import", project_ids=[climate.pk, dod.pk], chunk_size=1
+    )
+    first_chunks = list(driver.sent)
+    done = RecheckChunk.objects.get(run=first, project_ids=[climate.pk])
+    assert recheck_chunk_execute(chunk_id=done.pk) == "done"
+    # A second import of other projects, before the first run is over: the dod project,
+    # still unchecked, must not be left for the nightly run.
+    second = driver.request(trigger="import B", scope_key="import", project_ids=[third.pk])
+    first.refresh_from_db()
+    assert first.status == "superseded"
+    assert second.projects_planned == 2 and second.scope == {"projects": 2}
+    planned = RecheckChunk.objects.filter(run=second).values_list("project_ids", flat=True)
+    assert sorted(pid for ids in planned for pid in ids) == sorted([dod.pk, third.pk])
+    for chunk_id in first_chunks:
+        recheck_chunk_execute(chunk_id=chunk_id)
+    assert not Finding.objects.filter(project=dod).exists()  # the superseded chunk stopped
+    for chunk_id in driver.sent[len(first_chunks) :]:
+        assert recheck_chunk_execute(chunk_id=chunk_id) == "done"
+    second.refresh_from_db()
+    assert second.status == "done" and second.projects_checked == 2
+    assert Finding.objects.filter(project=dod, run=second).exists()
+
+
+@pytest.mark.django_db
+def test_a_superseding_run_also_takes_over_the_older_runs_scenarios(
+    portfolio: dict[str, Any], driver: Driver
+) -> None:
+    dod = portfolio["dod"].pk
+    first = driver.request(
+        trigger="a", scope_key="project:x", project_ids=[dod], scenario_codes=["current"]
+    )
+    second = driver.request(
+        trigger="b", scope_key="project:x", project_ids=[dod], scenario_codes=["current_safe"]
+    )
+    first.refresh_from_db()
+    assert first.status == "superseded"
+    assert sorted(second.scenarios) == ["current", "current_safe"]
+    recheck_chunk_execute(chunk_id=driver.sent[-1])
+    codes = set(Finding.objects.filter(run=second).values_list("scenario__code", flat=True))
+    assert codes == {"current", "current_safe"}
+
+
+@pytest.mark.django_db
 def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
