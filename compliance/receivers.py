@@ -13,7 +13,7 @@ from compliance.services.recheck_scope import (
     projects_for_people,
     projects_for_rules,
 )
-from projects.models import Project, Role, Tie
+from projects.models import Organisation, Person, Project, Role, Tie
 from projects.signals import field_tags_changed, portfolio_changed
 from rules.models import ScenarioPack
 from rules.signals import organisations_rescreened, rules_changed
@@ -68,6 +68,57 @@ def _on_tie_changed(sender: Any, instance: Tie, **kwargs: Any) -> None:
     transaction.on_commit(request)
 
 
+# What the facts read of a person and of an organisation (rules.facts): a save that changed
+# none of these (update_fields says so) changes no finding.
+PERSON_FACTS = frozenset({"name", "department"})
+ORGANISATION_FACTS = frozenset({"name", "country", "type"})
+
+
+def _reads_facts(update_fields: Any, facts: frozenset[str]) -> bool:
+    return update_fields is None or bool(facts & set(update_fields))
+
+
+def _on_person_saved(
+    sender: Any, instance: Person, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """A person's name or department is in the findings' explanations."""
+    if created or not _reads_facts(update_fields, PERSON_FACTS):
+        return  # someone new has no roles or ties yet: those trigger their own re-checks
+    person_id = instance.pk
+
+    def request() -> None:
+        ids = projects_for_people(person_ids=[person_id])
+        if ids:
+            recheck_request(
+                trigger=f"person {person_id} changed",
+                scope_key=f"person:{person_id}",
+                project_ids=ids,
+            )
+
+    transaction.on_commit(request)
+
+
+def _on_organisation_saved(
+    sender: Any, instance: Organisation, created: bool, update_fields: Any = None, **kwargs: Any
+) -> None:
+    """Rules read an organisation's country and type (a steward's correction of a country
+    changes findings even when its list matches stay the same)."""
+    if created or not _reads_facts(update_fields, ORGANISATION_FACTS):
+        return  # a new organisation has no ties yet
+    org_id = instance.pk
+
+    def request() -> None:
+        ids = projects_for_organisations(organisation_ids=[org_id])
+        if ids:
+            recheck_request(
+                trigger=f"organisation {org_id} changed",
+                scope_key=f"organisation:{org_id}",
+                project_ids=ids,
+            )
+
+    transaction.on_commit(request)
+
+
 def _on_portfolio_changed(sender: Any, project_ids: list[int], **kwargs: Any) -> None:
     if project_ids:
         recheck_request(trigger="portfolio import", scope_key="import", project_ids=project_ids)
@@ -112,3 +163,7 @@ def connect() -> None:
                 handler, sender=model, dispatch_uid=f"compliance.del.{model.__name__}"
             )
     post_save.connect(_on_scenario_changed, sender=ScenarioPack, dispatch_uid="compliance.scenario")
+    post_save.connect(_on_person_saved, sender=Person, dispatch_uid="compliance.save.Person")
+    post_save.connect(
+        _on_organisation_saved, sender=Organisation, dispatch_uid="compliance.save.Organisation"
+    )

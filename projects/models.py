@@ -6,6 +6,8 @@ rules key on ties to organisations, sponsors, fields, dates and disclosure.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -13,6 +15,7 @@ from django.db.models import F, Q
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from projects.normalize import organisation_key
 from projects.validators import validate_orcid
 from projects.vocabulary import (
     DISCLOSURE_DOCUMENTS,
@@ -59,6 +62,18 @@ class Organisation(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.country})" if self.country else self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.normalized_name = organisation_key(self.name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and "name" in fields:
+            kwargs["update_fields"] = {*fields, "normalized_name"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # Before the unique (normalized name, country) check: a rename in the admin is
+        # checked against the name it will have.
+        self.normalized_name = organisation_key(self.name)
 
 
 class Person(TimeStamped):

@@ -30,15 +30,12 @@ def organisation_get_or_create(
 
 
 def organisation_update(*, organisation: Organisation, **fields: Any) -> Organisation:
-    renamed = "name" in fields and fields["name"] != organisation.name
-    renamed |= "aliases" in fields and fields["aliases"] != organisation.aliases
+    """Listeners of the save re-screen it (rules) and re-check its projects (compliance)."""
     for key, value in fields.items():
         setattr(organisation, key, value)
     organisation.normalized_name = organisation_key(organisation.name)
     organisation.full_clean(exclude=["normalized_name"])
-    organisation.save()
-    if renamed:
-        organisations_changed_on_commit([organisation.pk])
+    organisation.save(update_fields=[*fields, "normalized_name", "updated_at"])
     return organisation
 
 

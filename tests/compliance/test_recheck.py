@@ -133,6 +133,38 @@ def test_a_superseding_run_also_takes_over_the_older_runs_scenarios(
 
 
 @pytest.mark.django_db
+def test_editing_a_person_or_an_organisation_rechecks_the_projects_that_read_them(
+    portfolio: dict[str, Any], driver: Driver, django_capture_on_commit_callbacks: Any
+) -> None:
+    from projects.services import organisation_update
+
+    co_pi, dod = portfolio["co_pi"], portfolio["dod"]
+    with django_capture_on_commit_callbacks(execute=True):
+        co_pi.name = "Chen Wei"
+        co_pi.save()  # as the admin saves it
+    [run] = RecheckRun.objects.filter(scope_key=f"person:{co_pi.pk}")
+    assert run.projects_planned == 1 and run.trigger == f"person {co_pi.pk} changed"
+    assert RecheckChunk.objects.get(run=run).project_ids == [portfolio["climate"].pk]
+
+    funder = OrganisationFactory.create(name="Pacific Science Fund", country="US")
+    TieFactory.create(
+        person=dod.roles.get().person, organisation=funder, kind="funding", start_date=TODAY
+    )
+    driver.request(trigger="before", scope_key="project:dod", project_ids=[dod.pk], today=TODAY)
+    recheck_chunk_execute(chunk_id=driver.sent[-1])
+    assert not Finding.objects.filter(project=dod, rule__key="R09").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        co_pi.save(update_fields=["email"])  # nothing the facts read: no re-check
+        organisation_update(organisation=funder, country="CN")  # a steward's correction
+    assert RecheckRun.objects.filter(scope_key=f"person:{co_pi.pk}").count() == 1
+    [org_run] = RecheckRun.objects.filter(scope_key=f"organisation:{funder.pk}")
+    assert RecheckChunk.objects.get(run=org_run).project_ids == [dod.pk]
+    recheck_chunk_execute(chunk_id=driver.sent[-1])
+    [support] = Finding.objects.filter(project=dod, rule__key="R09", scenario__code="current")
+    assert support.run_id == org_run.pk and "Pacific Science Fund (CN)" in support.explanation
+
+
+@pytest.mark.django_db
 def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from projects import services as project_services
 from projects.errors import ApplicationError
+from projects.normalize import organisation_key
 from rules.models import OrganisationMatch, OrganisationMatchReview, ScreeningRun
 from rules.services.lists import list_import
 from rules.services.screening import (
@@ -68,6 +69,26 @@ def test_new_organisation_is_screened_after_commit(seed_lists: None, eager_celer
     assert match.reference_list.code == "DOD1286"
     assert match.decision == "accept" and match.counts_as_listed
     assert ScreeningRun.objects.filter(trigger="organisation_changed", status="done").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_organisation_renamed_anywhere_is_screened_again(
+    seed_lists: None, eager_celery: None
+) -> None:
+    org = OrganisationFactory.create(name="Northern Polytechnic Institute", country="CN")
+    organisations_screen()
+    assert not OrganisationMatch.objects.filter(organisation=org, active=True).exists()
+    org.name = "Harbin Institute of Technology"
+    org.save()  # as the admin saves it: no service call
+
+    match = OrganisationMatch.objects.get(organisation=org, active=True)
+    assert match.entry.primary_name == "Harbin Institute of Technology"
+    org.refresh_from_db()  # the key imports de-duplicate on follows the new name
+    assert org.normalized_name == organisation_key("Harbin Institute of Technology")
+    runs = ScreeningRun.objects.filter(trigger="organisation_changed", status="done")
+    assert runs.count() == 1
+    org.save(update_fields=["type"])  # nothing a name match reads: not screened again
+    assert runs.count() == 1
 
 
 @pytest.mark.django_db
