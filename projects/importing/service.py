@@ -464,11 +464,16 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
     )
     touched = {p.pk for p in new_projects + changed_projects}
     touched |= {r.project_id for r in new_roles + changed_roles}
-    tie_people = {t.person_id for t in new_ties + changed_ties}
-    touched |= set(
-        Role.objects.filter(person_id__in=tie_people).values_list("project_id", flat=True)
-    )
+    # People whose ties changed, or whose name or department did (findings quote them).
+    renamed = {p.pk for p in changed_people}
+    moved = {t.person_id for t in new_ties + changed_ties} | renamed
+    touched |= set(Role.objects.filter(person_id__in=moved).values_list("project_id", flat=True))
     touched |= {t.project_id for t in new_ties + changed_ties if t.project_id}
+    touched |= set(
+        Tie.objects.filter(person_id__in=renamed, project_id__isnull=False).values_list(
+            "project_id", flat=True
+        )
+    )
     if touched and not report.dry_run:
         ids = sorted(touched)
         transaction.on_commit(lambda: portfolio_changed.send(sender=Project, project_ids=ids))

@@ -106,6 +106,40 @@ def test_changed_row_updates_in_place(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_a_person_renamed_by_an_import_rechecks_their_projects_outside_the_file(
+    tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from projects.signals import portfolio_changed
+    from tests.factories import OrganisationFactory, ProjectFactory, RoleFactory, TieFactory
+
+    portfolio_import(path=DATA / "good")
+    wei = Person.objects.get(email="wei.chen@univ.edu")
+    elsewhere = ProjectFactory.create(sponsor="NIH", award_number="R01-OUTSIDE")
+    RoleFactory.create(project=elsewhere, person=wei, role="senior_key")
+    hosted = ProjectFactory.create(sponsor="NSF", award_number="2400002")  # wei: no role
+    TieFactory.create(person=wei, organisation=OrganisationFactory.create(), project=hosted)
+    folder = tmp_path / "renamed"
+    shutil.copytree(DATA / "good", folder)
+    text = (folder / "people.csv").read_text(encoding="utf-8")
+    (folder / "people.csv").write_text(text.replace("Wei Chen,", "Chen Wei,"), encoding="utf-8")
+    sent: list[list[int]] = []
+
+    def listener(sender: Any, project_ids: list[int], **kwargs: Any) -> None:
+        sent.append(project_ids)
+
+    portfolio_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            report = portfolio_import(path=folder)
+    finally:
+        portfolio_changed.disconnect(listener)
+    assert report.counts["people"]["changed"] == 1
+    wei_projects = set(Role.objects.filter(person=wei).values_list("project_id", flat=True))
+    [ids] = sent
+    assert wei_projects | {hosted.pk} == set(ids) and elsewhere.pk in ids
+
+
+@pytest.mark.django_db
 def test_bad_fixture_reports_every_problem_and_writes_nothing() -> None:
     report = portfolio_import(path=DATA / "bad")
 
