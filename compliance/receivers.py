@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from compliance.services.recheck import recheck_request
 from compliance.services.recheck_scope import (
@@ -43,21 +43,38 @@ def _on_project_saved(sender: Any, instance: Project, **kwargs: Any) -> None:
     )
 
 
+def _remember_placement(sender: Any, instance: Role | Tie, **kwargs: Any) -> None:
+    """Before a role or tie is saved: where it was (its person and project), so that the
+    projects it leaves are re-checked as well as those it joins."""
+    before = None
+    if instance.pk is not None:
+        before = sender.objects.filter(pk=instance.pk).values_list("person_id", "project_id")
+        before = before.first()
+    instance._placed_before = before  # type: ignore[union-attr]
+
+
+def _placed_before(instance: Role | Tie) -> tuple[int | None, int | None]:
+    return getattr(instance, "_placed_before", None) or (None, None)
+
+
 def _on_role_changed(sender: Any, instance: Role, **kwargs: Any) -> None:
-    _request_after_commit(
-        f"role on project {instance.project_id} changed",
-        f"project:{instance.project_id}",
-        project_ids=[instance.project_id],
-    )
+    _old_person, old_project = _placed_before(instance)
+    for project_id in {p for p in (instance.project_id, old_project) if p is not None}:
+        _request_after_commit(
+            f"role on project {project_id} changed",
+            f"project:{project_id}",
+            project_ids=[project_id],
+        )
 
 
 def _on_tie_changed(sender: Any, instance: Tie, **kwargs: Any) -> None:
     person_id, project_id = instance.person_id, instance.project_id
+    old_person, old_project = _placed_before(instance)
+    people = {p for p in (person_id, old_person) if p is not None}
+    scoped = {p for p in (project_id, old_project) if p is not None}
 
     def request() -> None:
-        ids = set(projects_for_people(person_ids=[person_id]))
-        if project_id is not None:
-            ids.add(project_id)
+        ids = set(projects_for_people(person_ids=people)) | scoped
         if ids:
             recheck_request(
                 trigger=f"tie {instance.pk} changed",
@@ -158,6 +175,10 @@ def connect() -> None:
         (Tie, _on_tie_changed),
     ):
         post_save.connect(handler, sender=model, dispatch_uid=f"compliance.save.{model.__name__}")
+        if model is not Project:  # a role or tie may move to another project or person
+            pre_save.connect(
+                _remember_placement, sender=model, dispatch_uid=f"compliance.pre.{model.__name__}"
+            )
         if model is not Project:  # a deleted project's findings go with it
             post_delete.connect(
                 handler, sender=model, dispatch_uid=f"compliance.del.{model.__name__}"

@@ -165,6 +165,39 @@ def test_editing_a_person_or_an_organisation_rechecks_the_projects_that_read_the
 
 
 @pytest.mark.django_db
+def test_a_tie_or_role_moved_elsewhere_rechecks_where_it_was_as_well(
+    portfolio: dict[str, Any], driver: Driver, django_capture_on_commit_callbacks: Any
+) -> None:
+    climate, dod, co_pi = portfolio["climate"], portfolio["dod"], portfolio["co_pi"]
+    visiting = portfolio["visiting"]  # the PI's tie: the PI is on the dod project
+
+    def planned(run: RecheckRun) -> set[int]:
+        chunks = RecheckChunk.objects.filter(run=run).values_list("project_ids", flat=True)
+        return {pid for ids in chunks for pid in ids}
+
+    driver.request(trigger="before", scope_key="all", today=TODAY)
+    recheck_chunk_execute(chunk_id=driver.sent[-1])
+    assert Finding.objects.filter(project=dod, tie=visiting, status="open").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        visiting.person = co_pi  # entered against the wrong person, corrected in the admin
+        visiting.save()
+    [run] = RecheckRun.objects.filter(trigger=f"tie {visiting.pk} changed")
+    assert planned(run) == {climate.pk, dod.pk}  # the co-PI's project, and the one it left
+    recheck_chunk_execute(chunk_id=driver.sent[-1])
+    run.refresh_from_db()
+    assert run.findings_resolved > 0  # the dod project no longer holds that tie
+    assert not Finding.objects.filter(project=dod, tie=visiting, status="open").exists()
+
+    role = climate.roles.get(person=co_pi)
+    with django_capture_on_commit_callbacks(execute=True):
+        role.project = dod
+        role.save()
+    runs = RecheckRun.objects.filter(trigger__startswith="role on project")
+    assert {run.scope_key for run in runs} == {f"project:{climate.pk}", f"project:{dod.pk}"}
+    assert set().union(*(planned(run) for run in runs)) == {climate.pk, dod.pk}
+
+
+@pytest.mark.django_db
 def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
