@@ -15,7 +15,7 @@ from compliance.services.recheck_scope import (
 )
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.signals import field_tags_changed, portfolio_changed
-from rules.models import ScenarioPack
+from rules.models import Scenario, ScenarioPack
 from rules.signals import organisations_rescreened, rules_changed
 
 
@@ -160,8 +160,19 @@ def _on_rescreened(sender: Any, organisation_ids: list[int], **kwargs: Any) -> N
 
 
 def _on_scenario_changed(sender: Any, instance: ScenarioPack, **kwargs: Any) -> None:
-    code = instance.scenario.code
-    _request_after_commit(f"scenario {code} changed", f"scenario:{code}", scenario_codes=[code])
+    """A pack added to or removed from a scenario (removed: that pack's findings resolve)."""
+    scenario_id = instance.scenario_id
+
+    def request() -> None:
+        code = Scenario.objects.filter(pk=scenario_id).values_list("code", flat=True).first()
+        if code is not None:  # not when the scenario itself was deleted
+            recheck_request(
+                trigger=f"scenario {code} changed",
+                scope_key=f"scenario:{code}",
+                scenario_codes=[code],
+            )
+
+    transaction.on_commit(request)
 
 
 def connect() -> None:
@@ -184,6 +195,9 @@ def connect() -> None:
                 handler, sender=model, dispatch_uid=f"compliance.del.{model.__name__}"
             )
     post_save.connect(_on_scenario_changed, sender=ScenarioPack, dispatch_uid="compliance.scenario")
+    post_delete.connect(
+        _on_scenario_changed, sender=ScenarioPack, dispatch_uid="compliance.scenario.del"
+    )
     post_save.connect(_on_person_saved, sender=Person, dispatch_uid="compliance.save.Person")
     post_save.connect(
         _on_organisation_saved, sender=Organisation, dispatch_uid="compliance.save.Organisation"

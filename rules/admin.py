@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 
+from projects.errors import ApplicationError
 from rules.models import (
     ListEntry,
     ListVersion,
@@ -16,6 +20,7 @@ from rules.models import (
     ScenarioPack,
     ScreeningRun,
 )
+from rules.services.rulepacks import pack_parameter_check, pack_parameter_set
 
 
 @admin.register(ReferenceList)
@@ -103,8 +108,28 @@ class ScreeningRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ScreeningRun._meta.fields]
 
 
+class PackParameterForm(forms.ModelForm):
+    """A changed value must keep every published rule of the pack valid (as on the rules
+    pages: pack_parameter_check)."""
+
+    class Meta:
+        model = PackParameter
+        fields = ["name", "value", "status", "description"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        parameter = self.instance
+        if parameter.pk is not None and "value" in self.changed_data and "value" in data:
+            try:
+                pack_parameter_check(parameter=parameter, value=data["value"])
+            except ApplicationError as exc:
+                self.add_error("value", exc.message)
+        return data
+
+
 class PackParameterInline(admin.TabularInline):
     model = PackParameter
+    form = PackParameterForm
     extra = 0
     fields = ["name", "value", "status", "description", "updated_by", "updated_at"]
     readonly_fields = ["updated_by", "updated_at"]
@@ -115,6 +140,22 @@ class RulePackAdmin(admin.ModelAdmin):
     list_display = ["code", "title", "status"]
     search_fields = ["code", "title"]
     inlines = [PackParameterInline]
+
+    def save_formset(self, request: Any, form: Any, formset: Any, change: bool) -> None:
+        """A changed parameter value goes through pack_parameter_set: the rules that read it
+        are re-checked, as when it is changed anywhere else."""
+        if formset.model is not PackParameter:
+            return super().save_formset(request, form, formset, change)
+        revalued = [
+            (f.instance, f.cleaned_data["value"])
+            for f in formset.forms
+            if f.instance.pk is not None
+            and "value" in f.changed_data
+            and not f.cleaned_data.get("DELETE")
+        ]
+        super().save_formset(request, form, formset, change)
+        for parameter, value in revalued:
+            pack_parameter_set(parameter=parameter, value=value, user=request.user)
 
 
 class RuleVersionInline(admin.TabularInline):

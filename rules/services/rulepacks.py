@@ -204,14 +204,23 @@ def rule_version_retire(*, version: RuleVersion, user: Any = None) -> RuleVersio
     return version
 
 
-@transaction.atomic
-def pack_parameter_set(*, parameter: PackParameter, value: Any, user: Any = None) -> PackParameter:
-    """Change a parameter; every published rule of the pack must still validate."""
+def pack_parameter_check(*, parameter: PackParameter, value: Any) -> None:
+    """ApplicationError unless every published rule of the pack validates with this value."""
     params = {**pack_params(parameter.pack), parameter.name: value}
     for version in RuleVersion.objects.filter(
         rule__pack=parameter.pack, status=RuleVersion.Status.PUBLISHED
-    ):
-        _validate(version.content, params)
+    ).select_related("rule"):
+        try:
+            _validate(version.content, params)
+        except ApplicationError as exc:
+            raise ApplicationError(f"{version.rule.key}: {exc}") from exc
+
+
+@transaction.atomic
+def pack_parameter_set(*, parameter: PackParameter, value: Any, user: Any = None) -> PackParameter:
+    """Change a parameter; every published rule of the pack must still validate. The rules
+    that read it are re-checked (rules_changed)."""
+    pack_parameter_check(parameter=parameter, value=value)
     parameter.value = value
     parameter.updated_by = user if getattr(user, "is_authenticated", False) else None
     parameter.save()

@@ -198,6 +198,27 @@ def test_a_tie_or_role_moved_elsewhere_rechecks_where_it_was_as_well(
 
 
 @pytest.mark.django_db
+def test_removing_a_pack_from_a_scenario_resolves_its_findings_there(
+    portfolio: dict[str, Any], driver: Driver, django_capture_on_commit_callbacks: Any
+) -> None:
+    from rules.models import ScenarioPack
+
+    dod = portfolio["dod"]
+    driver.request(trigger="before", scope_key="all", today=TODAY)
+    recheck_chunk_execute(chunk_id=driver.sent[-1])
+    r26 = Finding.objects.filter(project=dod, rule__key="R26", scenario__code="current_safe")
+    assert r26.filter(status="open").exists()
+    link = ScenarioPack.objects.get(scenario__code="current_safe", pack__rules__key="R26")
+    with django_capture_on_commit_callbacks(execute=True):
+        link.delete()
+    [run] = RecheckRun.objects.filter(scope_key="scenario:current_safe")
+    assert run.scenarios == ["current_safe"]
+    recheck_chunk_execute(chunk_id=driver.sent[-1])
+    assert r26.exists() and not r26.filter(status="open").exists()
+    assert Finding.objects.filter(project=dod, scenario__code="current", status="open").exists()
+
+
+@pytest.mark.django_db
 def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

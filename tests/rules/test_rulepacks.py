@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +119,75 @@ def test_a_bad_pack_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="unknown operator 'like'"):
         call_command("load_rules", str(tmp_path))
     assert not Rule.objects.filter(key="RB").exists()
+
+
+class _FormFields(HTMLParser):
+    """The values a browser would post from a page's form: inputs, textareas, selects."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        name = a.get("name", "")
+        if tag == "input" and name and a.get("type") not in ("submit", "checkbox", "file"):
+            self.data[name] = a.get("value", "")
+        elif tag == "input" and name and a.get("type") == "checkbox" and "checked" in a:
+            self.data[name] = "on"
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self.data[name] = ""
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data[self._select] = a.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self.data[self._textarea] += data
+
+
+def _admin_form(client: Any, url: str) -> dict[str, str]:
+    page = _FormFields()
+    page.feed(client.get(url).content.decode())
+    page.data.pop("csrfmiddlewaretoken", None)
+    return page.data
+
+
+@pytest.mark.django_db
+def test_a_parameter_changed_in_the_admin_is_validated_and_rechecks_its_rules(
+    loaded: None, admin_user: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.test import Client
+
+    from compliance.models import RecheckRun
+
+    parameter = PackParameter.objects.get(name="r07_lookback_years")
+    client = Client()
+    client.force_login(admin_user)
+    url = f"/admin/rules/rulepack/{parameter.pack_id}/change/"
+    data = _admin_form(client, url)
+    [field] = [k for k, v in data.items() if k.endswith("-name") and v == parameter.name]
+    value_field = field.removesuffix("name") + "value"
+
+    bad = client.post(url, {**data, value_field: '"five"'})
+    assert bad.status_code == 200 and "expected a number" in bad.content.decode()
+    parameter.refresh_from_db()
+    assert parameter.value == 5 and not RecheckRun.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        good = client.post(url, {**data, value_field: "3"})
+    assert good.status_code == 302
+    parameter.refresh_from_db()
+    assert parameter.value == 3 and parameter.updated_by == admin_user
+    [run] = RecheckRun.objects.all()
+    assert run.scope_key == "rules:R07" and run.scope["rules"] == ["R07"]
