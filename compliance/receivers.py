@@ -13,7 +13,7 @@ from compliance.services.recheck_scope import (
     projects_for_people,
     projects_for_rules,
 )
-from projects.models import Organisation, Person, Project, Role, Tie
+from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.signals import field_tags_changed, portfolio_changed
 from rules.models import Scenario, ScenarioPack
 from rules.signals import organisations_rescreened, rules_changed
@@ -149,6 +149,13 @@ def _on_field_tags_changed(sender: Any, project_ids: list[int], **kwargs: Any) -
     )
 
 
+def _on_field_tag_saved(sender: Any, instance: FieldTag, **kwargs: Any) -> None:
+    """A tag edited one by one (the admin; the override service also announces its own, under
+    the same scope key, so one run remains). Tagging writes in bulk and announces itself."""
+    project_id = instance.project_id
+    _request_after_commit("field tag changed", f"fields:{project_id}", project_ids=[project_id])
+
+
 def _on_rescreened(sender: Any, organisation_ids: list[int], **kwargs: Any) -> None:
     project_ids = projects_for_organisations(organisation_ids=organisation_ids)
     if project_ids:
@@ -199,6 +206,7 @@ def connect() -> None:
         _on_scenario_changed, sender=ScenarioPack, dispatch_uid="compliance.scenario.del"
     )
     post_save.connect(_on_person_saved, sender=Person, dispatch_uid="compliance.save.Person")
+    post_save.connect(_on_field_tag_saved, sender=FieldTag, dispatch_uid="compliance.save.FieldTag")
     post_save.connect(
         _on_organisation_saved, sender=Organisation, dispatch_uid="compliance.save.Organisation"
     )

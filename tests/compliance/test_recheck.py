@@ -219,6 +219,30 @@ def test_removing_a_pack_from_a_scenario_resolves_its_findings_there(
 
 
 @pytest.mark.django_db
+def test_a_field_tag_edited_in_the_admin_rechecks_its_project(
+    portfolio: dict[str, Any], driver: Driver, django_capture_on_commit_callbacks: Any
+) -> None:
+    from projects.models import FieldTag
+    from rules.services.fields import field_tag_override
+
+    dod = portfolio["dod"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tag = FieldTag.objects.create(project=dod, area="hypersonics", confidence=0.9)
+    [run] = RecheckRun.objects.filter(scope_key=f"fields:{dod.pk}")
+    assert RecheckChunk.objects.get(run=run).project_ids == [dod.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        tag.suppressed = True
+        tag.save()  # as the admin saves it
+    assert RecheckRun.objects.filter(scope_key=f"fields:{dod.pk}").count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        field_tag_override(
+            project=dod, area="hypersonics", present=True, reason="confirmed", user=None
+        )
+    live = RecheckRun.objects.filter(scope_key=f"fields:{dod.pk}").exclude(status="superseded")
+    assert live.count() == 1  # the service's own announcement supersedes the save's
+
+
+@pytest.mark.django_db
 def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
