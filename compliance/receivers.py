@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
@@ -21,6 +22,20 @@ from rules.signals import organisations_rescreened, rules_changed
 
 def _request_after_commit(trigger: str, scope_key: str, **kwargs: Any) -> None:
     transaction.on_commit(lambda: recheck_request(trigger=trigger, scope_key=scope_key, **kwargs))
+
+
+def _recheck_found_after_commit(
+    trigger: str, scope_key: str, projects: Callable[[], Iterable[int]]
+) -> None:
+    """After the commit, re-check the projects projects() finds then (if any): who is tied
+    to what is read once the change is in."""
+
+    def request() -> None:
+        ids = sorted(set(projects()))
+        if ids:
+            recheck_request(trigger=trigger, scope_key=scope_key, project_ids=ids)
+
+    transaction.on_commit(request)
 
 
 def _on_rules_changed(sender: Any, keys: list[str], **kwargs: Any) -> None:
@@ -72,17 +87,11 @@ def _on_tie_changed(sender: Any, instance: Tie, **kwargs: Any) -> None:
     old_person, old_project = _placed_before(instance)
     people = {p for p in (person_id, old_person) if p is not None}
     scoped = {p for p in (project_id, old_project) if p is not None}
-
-    def request() -> None:
-        ids = set(projects_for_people(person_ids=people)) | scoped
-        if ids:
-            recheck_request(
-                trigger=f"tie {instance.pk} changed",
-                scope_key=f"person:{person_id}",
-                project_ids=ids,
-            )
-
-    transaction.on_commit(request)
+    _recheck_found_after_commit(
+        f"tie {instance.pk} changed",
+        f"person:{person_id}",
+        lambda: [*projects_for_people(person_ids=people), *scoped],
+    )
 
 
 # What the facts read of a person and of an organisation (rules.facts): a save that changed
@@ -102,17 +111,11 @@ def _on_person_saved(
     if created or not _reads_facts(update_fields, PERSON_FACTS):
         return  # someone new has no roles or ties yet: those trigger their own re-checks
     person_id = instance.pk
-
-    def request() -> None:
-        ids = projects_for_people(person_ids=[person_id])
-        if ids:
-            recheck_request(
-                trigger=f"person {person_id} changed",
-                scope_key=f"person:{person_id}",
-                project_ids=ids,
-            )
-
-    transaction.on_commit(request)
+    _recheck_found_after_commit(
+        f"person {person_id} changed",
+        f"person:{person_id}",
+        lambda: projects_for_people(person_ids=[person_id]),
+    )
 
 
 def _on_organisation_saved(
@@ -123,17 +126,11 @@ def _on_organisation_saved(
     if created or not _reads_facts(update_fields, ORGANISATION_FACTS):
         return  # a new organisation has no ties yet
     org_id = instance.pk
-
-    def request() -> None:
-        ids = projects_for_organisations(organisation_ids=[org_id])
-        if ids:
-            recheck_request(
-                trigger=f"organisation {org_id} changed",
-                scope_key=f"organisation:{org_id}",
-                project_ids=ids,
-            )
-
-    transaction.on_commit(request)
+    _recheck_found_after_commit(
+        f"organisation {org_id} changed",
+        f"organisation:{org_id}",
+        lambda: projects_for_organisations(organisation_ids=[org_id]),
+    )
 
 
 def _on_portfolio_changed(sender: Any, project_ids: list[int], **kwargs: Any) -> None:

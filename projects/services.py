@@ -33,9 +33,8 @@ def organisation_update(*, organisation: Organisation, **fields: Any) -> Organis
     """Listeners of the save re-screen it (rules) and re-check its projects (compliance)."""
     for key, value in fields.items():
         setattr(organisation, key, value)
-    organisation.normalized_name = organisation_key(organisation.name)
-    organisation.full_clean(exclude=["normalized_name"])
-    organisation.save(update_fields=[*fields, "normalized_name", "updated_at"])
+    organisation.full_clean(exclude=["normalized_name"])  # its save() renormalises the name
+    organisation.save(update_fields=[*fields, "updated_at"])
     return organisation
 
 

@@ -90,8 +90,10 @@ def recheck_request(
         )
         # What the superseded runs had still to check is checked by this one: runs with one
         # scope key may hold different projects (two imports, a tie deleted in between).
-        left = RecheckChunk.objects.filter(run__in=older, status=RecheckChunk.Status.QUEUED)
-        carried = {pid for ids in left.values_list("project_ids", flat=True) for pid in ids}
+        carried: set[int] = set()
+        if project_ids is not None and older:  # every project is checked anyway otherwise
+            left = RecheckChunk.objects.filter(run__in=older, status=RecheckChunk.Status.QUEUED)
+            carried = {pid for ids in left.values_list("project_ids", flat=True) for pid in ids}
         carried_codes = {code for run in older for code in run.scenarios}
         RecheckRun.objects.filter(pk__in=[run.pk for run in older]).update(
             status=RecheckRun.Status.SUPERSEDED, finished_at=timezone.now()
