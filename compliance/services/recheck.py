@@ -220,16 +220,23 @@ def _stored_findings(
     scenarios: Sequence[Scenario], project_ids: Sequence[int], scopes: Sequence[set[int] | None]
 ) -> dict[int, list[tuple[Any, ...]]]:
     """The findings of these projects under these scenarios (of the rules in scope), by
-    scenario, as stored_rows(): one query for the chunk instead of one per scenario."""
-    rows = Finding.objects.filter(
-        scenario_id__in=[s.pk for s in scenarios], project_id__any=set(project_ids)
-    )
+    scenario, as stored_rows(): one query for the chunk instead of one per scenario.
+
+    A run of every scenario (full and nightly runs) filters on the projects alone: with
+    `scenario_id IN (every scenario)` as well, the planner, on the statistics of a findings
+    table still filling up (a first run), scanned every finding through the scenario index
+    for each chunk, time growing with the table (0.11 s per chunk measured, 0.015 s without)."""
+    wanted = {s.pk for s in scenarios}
+    rows = Finding.objects.filter(project_id__any=set(project_ids))
+    if wanted != set(Scenario.objects.values_list("pk", flat=True)):
+        rows = rows.filter(scenario_id__in=sorted(wanted))
     if all(scope is not None for scope in scopes):
         rows = rows.filter(rule_id__in=sorted(set().union(*(s for s in scopes if s))))
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     scenario = STORED.index("scenario_id")
     for row in stored_rows(rows):
-        found[row[scenario]].append(row)
+        if row[scenario] in wanted:
+            found[row[scenario]].append(row)
     return found
 
 

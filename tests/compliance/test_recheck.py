@@ -387,8 +387,36 @@ def test_a_chunk_reads_its_stored_findings_once_for_every_scenario(
         recheck_chunk_execute(chunk_id=driver.sent[1])
     reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "compliance_finding"."id"')]
     assert len(reads) == 1
+    # Every scenario: the projects alone select (no scenario filter for the planner to prefer)
+    assert '"scenario_id" IN' not in reads[0]
     again.refresh_from_db()
     assert again.findings_unchanged > 0  # what the first run found, read back and confirmed
+
+
+@pytest.mark.django_db
+def test_a_run_of_one_scenario_reads_and_touches_that_scenarios_findings_only(
+    portfolio: dict[str, Any], driver: Driver
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    driver.request(trigger="test", scope_key="all", today=TODAY)
+    recheck_chunk_execute(chunk_id=driver.sent[0])
+    before = dict(Finding.objects.values_list("pk", "last_confirmed"))
+    codes = dict(Finding.objects.values_list("pk", "scenario__code"))
+    assert {"current", "current_safe"} <= set(codes.values())
+    one = driver.request(trigger="one", scope_key="s", today=TODAY, scenario_codes=["current"])
+    with CaptureQueriesContext(connection) as queries:
+        recheck_chunk_execute(chunk_id=driver.sent[-1])
+    reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "compliance_finding"."id"')]
+    assert len(reads) == 1 and '"scenario_id" IN' in reads[0]
+    one.refresh_from_db()
+    assert one.findings_unchanged == sum(code == "current" for code in codes.values())
+    after = dict(Finding.objects.values_list("pk", "last_confirmed"))
+    assert {pk for pk in before if after[pk] != before[pk]} == {
+        pk for pk, code in codes.items() if code == "current"
+    }
+    assert one.findings_new == one.findings_resolved == 0
 
 
 @pytest.mark.django_db
