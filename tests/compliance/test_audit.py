@@ -283,3 +283,45 @@ def test_bulk_append_stores_the_same_events_and_chain_as_one_by_one() -> None:
     }
     assert len(bulk[1].object_repr) == 300
     assert audit_verify().ok  # every hash recomputed from the stored content
+
+
+@pytest.mark.django_db
+def test_postgresql_keeps_before_and_after_as_the_exact_text_the_chain_hashed() -> None:
+    """An auditor can recompute an event's hash from the stored JSON text itself: the
+    columns are `json`, which keeps the text, not `jsonb`, which re-encodes it."""
+    from compliance.audit.chain import _chain, _hashed_text, _shared_parts, audit_append_bulk
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL column type: SQLite keeps the text Django wrote")
+    nested = {"z": [1, 2.5, None], "a": {"é": "naïve — “quoted”", "b": True}, "n": None}
+    _events(2)
+    audit_append_bulk([Change("update", "compliance.finding", "12", "f12", nested, {"v": 2})])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'compliance_auditevent'::regclass AND attname IN ('before', 'after')"
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["json", "json"]
+        cursor.execute(
+            "SELECT coalesce(before::text, 'null'), coalesce(after::text, 'null') "
+            "FROM compliance_auditevent ORDER BY seq"
+        )
+        texts = cursor.fetchall()
+    stored = list(AuditEvent.objects.order_by("seq"))
+    assert texts[-1][0].startswith('{"a":{"b":true,"é":"naïve')  # sorted, compact, UTF-8
+    for event, (before, after) in zip(stored, texts, strict=True):
+        shared = _shared_parts(
+            event.actor_id, event.actor_username, event.at, event.ip, event.request_id
+        )
+        text = _hashed_text(
+            shared,
+            event.action,
+            before,
+            after,
+            event.object_id,
+            event.object_repr,
+            event.object_type,
+        )
+        assert _chain(event.prev_hash, text) == event.hash
+    assert stored[-1].before == nested and stored[-1].after == {"v": 2}  # read back as values
+    assert audit_verify().ok
