@@ -10,7 +10,7 @@ from django.db import models
 APPEND_ONLY = "Audit events are append-only."
 
 
-class HashedJSONField(models.JSONField):  # type: ignore[type-arg]
+class HashedJSONField(models.JSONField):
     """JSON kept as the exact text the chain hashed: PostgreSQL's `json` type, not `jsonb`.
 
     jsonb re-encodes what it stores (key order, spacing), so the stored text was not the
@@ -26,8 +26,8 @@ class HashedJSONField(models.JSONField):  # type: ignore[type-arg]
         return super().db_type(connection)
 
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
-        if value is None or not isinstance(value, str | bytes):
-            return value  # psycopg parsed `json` already (Django reads jsonb as text)
+        if not isinstance(value, str):
+            return value  # None, or what psycopg parsed from `json` (Django reads jsonb as text)
         return super().from_db_value(value, expression, connection)
 
 
