@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from compliance.models import Finding, RecheckRun
 
@@ -40,3 +41,6 @@ class RecheckRunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status"]
     readonly_fields = [f.name for f in RecheckRun._meta.fields]
+
+    def has_delete_permission(self, request: HttpRequest, obj: RecheckRun | None = None) -> bool:
+        return False  # the record of what was checked when; findings point at their runs

@@ -140,11 +140,26 @@ class Finding(models.Model):
     first_seen = models.DateTimeField(auto_now_add=True)
     last_confirmed = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # The runs that last wrote and resolved the finding (provenance: nothing selects findings
+    # by run). No index: a re-check sets `run` on every finding it changes, and an index on it
+    # would make each such update write a new entry in every one of the table's indexes (PostgreSQL
+    # updates a row in place, a HOT update, only when no indexed column changes). Runs are
+    # kept (the admin cannot delete them), so the foreign keys' delete checks do not scan.
     run = models.ForeignKey(
-        RecheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
+        RecheckRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="findings",
+        db_index=False,
     )
     resolved_by_run = models.ForeignKey(
-        RecheckRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        RecheckRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -210,3 +210,64 @@ def test_a_chunk_checks_its_foreign_keys_before_it_takes_the_audit_chains_lock(
     assert AuditEvent.objects.filter(object_type="compliance.finding").count() == (
         Finding.objects.filter(run=run).count()
     )
+
+
+@pytest.mark.django_db(transaction=True)  # committed: old row versions can be pruned
+def test_a_finding_reworded_by_a_recheck_is_updated_in_place_on_postgresql(
+    portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-check that words a finding differently (a parameter change: "within 3 years")
+    sets its text and its run. No index holds the run (migration 0011), so the update is a
+    heap-only one that writes none of the table's indexes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("heap-only updates are PostgreSQL's")
+    monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
+    first = recheck_request(trigger="test", scope_key="all")
+    assert recheck_chunk_execute(chunk_id=first.chunks.get().pk) == "done"
+    stale = list(Finding.objects.filter(status="open").order_by("pk").values_list("pk", flat=True))
+    assert len(stale) >= 3
+    Finding.objects.filter(pk__in=stale).update(explanation="an older wording")
+    second = recheck_request(trigger="again", scope_key="all")
+
+    def updates() -> tuple[int, int]:  # this transaction's updates so far, and HOT ones
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+                " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+                ["compliance_finding", "compliance_finding"],
+            )
+            return cursor.fetchone()
+
+    with transaction.atomic():  # counters are flushed between transactions: one for all
+        before = updates()
+        assert recheck_chunk_execute(chunk_id=second.chunks.get().pk) == "done"
+        after = updates()
+    second.refresh_from_db()
+    assert second.findings_changed == len(stale) == after[0] - before[0] == after[1] - before[1]
+    rows = Finding.objects.filter(pk__in=stale)
+    assert {(f.run_id, f.explanation != "an older wording") for f in rows} == {(second.pk, True)}
+
+
+@pytest.mark.django_db
+def test_recheck_runs_cannot_be_deleted_in_the_admin(
+    portfolio: dict[str, Any], admin_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django.test import Client
+
+    from compliance.models import RecheckRun
+
+    monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
+    run = recheck_request(trigger="test", scope_key="all")
+    assert recheck_chunk_execute(chunk_id=run.chunks.get().pk) == "done"
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get(f"/admin/compliance/recheckrun/{run.pk}/change/").status_code == 200
+    assert client.get(f"/admin/compliance/recheckrun/{run.pk}/delete/").status_code == 403
+    assert (
+        client.post(f"/admin/compliance/recheckrun/{run.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    listing = client.get("/admin/compliance/recheckrun/")
+    assert listing.status_code == 200 and b"delete_selected" not in listing.content
+    assert RecheckRun.objects.filter(pk=run.pk).exists()
+    assert Finding.objects.filter(run=run).exists()
