@@ -325,3 +325,25 @@ def test_postgresql_keeps_before_and_after_as_the_exact_text_the_chain_hashed() 
         assert _chain(event.prev_hash, text) == event.hash
     assert stored[-1].before == nested and stored[-1].after == {"v": 2}  # read back as values
     assert audit_verify().ok
+
+
+@pytest.mark.django_db
+def test_events_stored_as_jsonb_before_migration_0010_still_verify_after_it() -> None:
+    """An installation upgraded across 0010: its events were written to jsonb columns (which
+    re-encode the text) and are converted to json with that re-encoded text."""
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL column type change")
+    alter = (
+        "ALTER TABLE compliance_auditevent ALTER COLUMN before TYPE {t} USING before::{t}, "
+        "ALTER COLUMN after TYPE {t} USING after::{t}"
+    )
+    nested = {"z": [1, 2.5, 1e-07, 0.30000000000000004], "a": {"é": "“q”", "b": None}}
+    with connection.cursor() as cursor:
+        cursor.execute(alter.format(t="jsonb"))
+        _events(2)
+        audit_record_many([Change("update", "projects.tie", "8", "t8", nested, {"k": 10**20})])
+        cursor.execute("SELECT after::text FROM compliance_auditevent ORDER BY seq DESC LIMIT 1")
+        assert cursor.fetchone()[0] == '{"k": 100000000000000000000}'  # jsonb's own form
+        cursor.execute(alter.format(t="json"))  # what migration 0010 does
+    assert audit_verify().ok
+    assert AuditEvent.objects.order_by("-seq").first().before == nested  # type: ignore[union-attr]
