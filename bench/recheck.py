@@ -185,6 +185,7 @@ def bench_environment(args: argparse.Namespace) -> dict[str, str]:
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": os.environ.get("ALLOWED_HOSTS") or "localhost",
+        "PORTAL_BASE_URL": os.environ.get("PORTAL_BASE_URL") or "http://localhost",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "WARNING",
     }

@@ -87,6 +87,7 @@ def prepare_database(args: argparse.Namespace, tmp: str) -> str:
         DEBUG="false",
         SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(40),
         ALLOWED_HOSTS="testserver",
+        PORTAL_BASE_URL=os.environ.get("PORTAL_BASE_URL") or "http://testserver",
         SECURE_SSL_REDIRECT="false",
         CELERY_TASK_ALWAYS_EAGER="true",
         LOG_LEVEL="WARNING",

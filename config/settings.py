@@ -3,12 +3,13 @@
 Embedded default (nothing set): SQLite, eager Celery, local-memory cache, DEBUG on.
 `DATABASE_URL` switches to PostgreSQL, `REDIS_URL` to a Redis broker, result
 backend and cache with real workers. With DEBUG off the service refuses to
-start without SECRET_KEY and ALLOWED_HOSTS.
+start without SECRET_KEY, ALLOWED_HOSTS and PORTAL_BASE_URL.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -230,7 +231,22 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "grantcheck <grantcheck@localhost>")
 # Links in e-mails are absolute: the portal's address as users reach it, without a final "/".
-PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Required in production: a PI's e-mail must not link to the development server.
+PORTAL_BASE_URL = env_str("PORTAL_BASE_URL").rstrip("/")
+if PORTAL_BASE_URL:
+    _portal = urlsplit(PORTAL_BASE_URL)
+    if _portal.scheme not in ("http", "https") or not _portal.hostname or _portal.query:
+        raise ImproperlyConfigured(
+            f"PORTAL_BASE_URL {PORTAL_BASE_URL!r} is not an absolute http(s) address such as "
+            "https://grants.example.edu (it starts every link in e-mails)"
+        )
+elif not DEBUG:
+    raise ImproperlyConfigured(
+        "PORTAL_BASE_URL must be set when DEBUG is off: it starts every link in e-mails "
+        "(e.g. https://grants.example.edu)"
+    )
+else:
+    PORTAL_BASE_URL = "http://127.0.0.1:8000"  # the development server
 # PIs hear about high and block findings in these scenarios only (blank: every scenario), so
 # a finding that exists only "if a bill passes" does not alarm them.
 NOTIFY_FINDING_SCENARIOS = env_list("NOTIFY_FINDING_SCENARIOS", ["current"])

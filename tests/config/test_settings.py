@@ -18,7 +18,8 @@ PROBE = (
     "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL, "
     "'cache': settings.CACHES['default']['BACKEND'], "
     "'cache_at': settings.CACHES['default'].get('LOCATION', ''), 'debug': settings.DEBUG, "
-    "'hsts': settings.SECURE_HSTS_SECONDS, 'secure_cookie': settings.SESSION_COOKIE_SECURE}))"
+    "'hsts': settings.SECURE_HSTS_SECONDS, 'secure_cookie': settings.SESSION_COOKIE_SECURE, "
+    "'portal': settings.PORTAL_BASE_URL}))"
 )
 CLEARED = (
     "DATABASE_URL",
@@ -28,6 +29,7 @@ CLEARED = (
     "ALLOWED_HOSTS",
     "CELERY_TASK_ALWAYS_EAGER",
     "SECURE_SSL_REDIRECT",
+    "PORTAL_BASE_URL",
 )
 
 
@@ -43,6 +45,7 @@ def _ok(**env: str) -> dict[str, Any]:
 
 def test_embedded_default_is_sqlite_eager_celery_and_local_cache() -> None:
     values = _ok()
+    assert values["portal"] == "http://127.0.0.1:8000"  # the development server's address
     assert values["engine"] == "django.db.backends.sqlite3"
     assert values["eager"] is True
     assert values["broker"] == "memory://"
@@ -64,6 +67,13 @@ def test_database_and_redis_urls_switch_to_real_services() -> None:
     [
         ({"DEBUG": "false", "ALLOWED_HOSTS": "grants.example.edu"}, "SECRET_KEY must be set"),
         ({"DEBUG": "false", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS must be set"),
+        (
+            {"DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "grants.example.edu"},
+            "PORTAL_BASE_URL must be set when DEBUG is off",
+        ),
+        ({"PORTAL_BASE_URL": "grants.example.edu"}, "is not an absolute http(s) address"),
+        ({"PORTAL_BASE_URL": "ftp://grants.example.edu"}, "is not an absolute http(s) address"),
+        ({"PORTAL_BASE_URL": "https://grants.example.edu/?x=1"}, "is not an absolute http"),
         ({"DEBUG": "ture"}, "is not a boolean"),
         ({"DEBUG": "maybe"}, "is not a boolean"),
     ],
@@ -75,7 +85,13 @@ def test_it_refuses_to_start_misconfigured(env: dict[str, str], message: str) ->
 
 
 def test_production_turns_on_secure_cookies_and_hsts() -> None:
-    values = _ok(DEBUG="off", SECRET_KEY="s" * 50, ALLOWED_HOSTS="grants.example.edu")
+    values = _ok(
+        DEBUG="off",
+        SECRET_KEY="s" * 50,
+        ALLOWED_HOSTS="grants.example.edu",
+        PORTAL_BASE_URL="https://grants.example.edu/research/",
+    )
     assert values["debug"] is False
+    assert values["portal"] == "https://grants.example.edu/research"  # links add their path
     assert values["secure_cookie"] is True
     assert values["hsts"] == 31_536_000
