@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
+from projects.signals import field_tags_changed
 
 
 class RoleInline(admin.TabularInline):
@@ -75,3 +79,22 @@ class FieldTagAdmin(admin.ModelAdmin):
     list_filter = ["area", "source", "suppressed", "method"]
     search_fields = ["project__award_number", "project__title", "area"]
     readonly_fields = ["reviewed_by", "reviewed_at"]
+
+    # A tag deleted here changes what the field rules see: the projects are re-checked (edits
+    # are, through the post_save receiver). Tagging's own bulk deletes announce themselves.
+    def delete_model(self, request: HttpRequest, obj: FieldTag) -> None:
+        project_id = obj.project_id
+        super().delete_model(request, obj)
+        _announce([project_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FieldTag]) -> None:
+        project_ids = sorted(set(queryset.values_list("project_id", flat=True)))
+        super().delete_queryset(request, queryset)
+        _announce(project_ids)
+
+
+def _announce(project_ids: list[int]) -> None:
+    if project_ids:
+        transaction.on_commit(
+            lambda: field_tags_changed.send(sender=FieldTag, project_ids=project_ids)
+        )

@@ -243,6 +243,51 @@ def test_a_field_tag_edited_in_the_admin_rechecks_its_project(
 
 
 @pytest.mark.django_db
+def test_field_tags_deleted_in_the_admin_recheck_their_projects(
+    portfolio: dict[str, Any],
+    driver: Driver,
+    admin_user: Any,
+    auditor: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.test import Client
+
+    from projects.models import FieldTag
+
+    dod, other = portfolio["dod"], portfolio["climate"]
+    one = FieldTag.objects.create(project=dod, area="hypersonics", confidence=0.9)
+    two = FieldTag.objects.create(project=dod, area="quantum", confidence=0.9)
+    three = FieldTag.objects.create(project=other, area="quantum", confidence=0.9)
+    RecheckRun.objects.all().delete()
+    outsider = Client()
+    outsider.force_login(auditor)  # not staff: the admin sends it to its login page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = outsider.post(f"/admin/projects/fieldtag/{one.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert FieldTag.objects.filter(pk=one.pk).exists() and not RecheckRun.objects.exists()
+
+    client = Client()
+    client.force_login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/projects/fieldtag/{one.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not FieldTag.objects.filter(pk=one.pk).exists()
+    [run] = RecheckRun.objects.all()
+    assert run.scope_key == f"fields:{dod.pk}" and run.projects_planned == 1
+    assert RecheckChunk.objects.get(run=run).project_ids == [dod.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/projects/fieldtag/",
+            {"action": "delete_selected", "_selected_action": [two.pk, three.pk], "post": "yes"},
+        )
+    assert response.status_code == 302 and not FieldTag.objects.filter(pk__in=[two.pk, three.pk])
+    latest = RecheckRun.objects.order_by("-pk").first()
+    assert latest is not None and latest.pk != run.pk
+    assert latest.scope_key == f"fields:{','.join(map(str, sorted([dod.pk, other.pk])))}"
+    planned = RecheckChunk.objects.filter(run=latest).values_list("project_ids", flat=True)
+    assert sorted(pid for ids in planned for pid in ids) == sorted([dod.pk, other.pk])
+
+
+@pytest.mark.django_db
 def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     portfolio: dict[str, Any], driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
