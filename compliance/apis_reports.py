@@ -27,10 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.models import ReportExport
+from compliance.services.report_rows import FORMATS, KINDS, ReportRequest
 from compliance.services.reports import (
-    FORMATS,
-    KINDS,
-    ReportRequest,
     report_export_path,
     report_export_request,
     report_stream_csv,

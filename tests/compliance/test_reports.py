@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from compliance.models import AuditEvent, Finding
 from compliance.services.decisions import finding_decide
 from compliance.services.evaluation import portfolio_evaluate
-from compliance.services.reports import ReportRequest, finding_rows
+from compliance.services.report_rows import ReportRequest, finding_rows
 from rules.models import Scenario
 from rules.services.screening import organisations_screen
 from tests.compliance.conftest import TODAY

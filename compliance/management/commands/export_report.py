@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from compliance.audit.context import acting_as
-from compliance.services.reports import FORMATS, KINDS, ReportRequest, report_write
+from compliance.services.report_rows import FORMATS, KINDS, ReportRequest
+from compliance.services.reports import report_write
 from projects.errors import ApplicationError
 
 
