@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
-from projects.signals import field_tags_changed
+from projects.signals import field_tags_changed_on_commit
 
 
 class RoleInline(admin.TabularInline):
@@ -85,16 +84,9 @@ class FieldTagAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: FieldTag) -> None:
         project_id = obj.project_id
         super().delete_model(request, obj)
-        _announce([project_id])
+        field_tags_changed_on_commit([project_id])
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FieldTag]) -> None:
-        project_ids = sorted(set(queryset.values_list("project_id", flat=True)))
+        project_ids = list(queryset.values_list("project_id", flat=True))
         super().delete_queryset(request, queryset)
-        _announce(project_ids)
-
-
-def _announce(project_ids: list[int]) -> None:
-    if project_ids:
-        transaction.on_commit(
-            lambda: field_tags_changed.send(sender=FieldTag, project_ids=project_ids)
-        )
+        field_tags_changed_on_commit(project_ids)

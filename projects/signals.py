@@ -1,5 +1,8 @@
 """Signals the portfolio sends upward (screening, re-checks), so projects imports no other app."""
 
+from collections.abc import Iterable
+
+from django.db import transaction
 from django.dispatch import Signal
 
 # ids: organisation primary keys that were created or renamed (sent after commit).
@@ -10,3 +13,10 @@ field_tags_changed = Signal()
 
 # project_ids: projects touched by a bulk write such as an import (sent after commit).
 portfolio_changed = Signal()
+
+
+def field_tags_changed_on_commit(project_ids: Iterable[int]) -> None:
+    """Send field_tags_changed for these projects once the transaction commits (none: nothing)."""
+    ids = sorted(set(project_ids))
+    if ids:
+        transaction.on_commit(lambda: field_tags_changed.send(sender=None, project_ids=ids))

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from projects.errors import ApplicationError
 from projects.models import FieldTag, Project
-from projects.signals import field_tags_changed
+from projects.signals import field_tags_changed_on_commit
 from rules.fields import ProjectText, Taxonomy, load_taxonomy, tag_project
 
 TAXONOMY_PATH = Path(settings.BASE_DIR) / "seeds" / "fields" / "cet_2024.yaml"
@@ -80,9 +80,8 @@ def projects_tag(*, project_ids: Sequence[int] | None = None) -> dict[str, int]:
     FieldTag.objects.bulk_update(changed, ["confidence", "method", "evidence", "updated_at"])
     FieldTag.objects.filter(pk__in=stale).delete()
     counts.update(created=len(new), updated=len(changed), removed=len(stale))
-    touched = sorted({t.project_id for t in new + changed} | stale_projects)
-    if touched:  # R21 reads field tags: re-check those projects after commit
-        transaction.on_commit(lambda: field_tags_changed.send(sender=FieldTag, project_ids=touched))
+    # R21 reads field tags: re-check those projects after commit
+    field_tags_changed_on_commit({t.project_id for t in new + changed} | stale_projects)
     return counts
 
 
@@ -109,10 +108,7 @@ def field_tag_override(
     tag.reviewed_at = timezone.now()
     tag.review_reason = reason.strip()
     tag.save()
-    project_id = project.pk
-    transaction.on_commit(
-        lambda: field_tags_changed.send(sender=FieldTag, project_ids=[project_id])
-    )
+    field_tags_changed_on_commit([project.pk])
     return tag
 
 
