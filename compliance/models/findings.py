@@ -126,7 +126,12 @@ class Finding(models.Model):
         Tie, null=True, blank=True, on_delete=models.SET_NULL, related_name="findings"
     )
     list_entry = models.ForeignKey(
-        ListEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ListEntry,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # partial index in Meta
     )
     match_score = models.FloatField(null=True, blank=True)
     severity = models.CharField(max_length=8, choices=SEVERITY_CHOICES)
@@ -162,7 +167,12 @@ class Finding(models.Model):
         db_index=False,
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # partial index in Meta
     )
     # History rows are read by finding id and date (timeline, as-of reports): no index on
     # the other columns, which every re-check would write for every history row.
@@ -196,6 +206,20 @@ class Finding(models.Model):
             models.Index(fields=["project", "scenario"]),
             # the review queue's default order: open findings by dollars at stake
             models.Index(fields=["status", "-amount_usd", "id"], name="finding_queue_by_amount"),
+            # Partial: a re-check inserts findings with no assignee and, for most rules, no list
+            # entry; rows without one need no entry in these indexes. Every lookup by either
+            # (`= x`, `IN (...)`, the SET NULL when a user or an entry is deleted) implies
+            # IS NOT NULL, so PostgreSQL and SQLite still use them.
+            models.Index(
+                fields=["assignee"],
+                name="finding_assignee",
+                condition=models.Q(assignee__isnull=False),
+            ),
+            models.Index(
+                fields=["list_entry"],
+                name="finding_list_entry",
+                condition=models.Q(list_entry__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

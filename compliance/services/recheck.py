@@ -83,7 +83,7 @@ def recheck_request(
     )
     with transaction.atomic():
         older = list(
-            RecheckRun.objects.select_for_update().filter(
+            RecheckRun.objects.select_for_update(no_key=True).filter(
                 scope_key=scope_key,
                 status__in=[RecheckRun.Status.QUEUED, RecheckRun.Status.RUNNING],
             )
@@ -254,7 +254,7 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> int:
         chunk.error = text
         chunk.finished_at = timezone.now()
         chunk.save(update_fields=["status", "error", "finished_at"])
-        run = RecheckRun.objects.select_for_update().get(pk=chunk.run_id)
+        run = RecheckRun.objects.select_for_update(no_key=True).get(pk=chunk.run_id)
         run.error_log = [*run.error_log, {"chunk": chunk.index, "traceback": text[-4000:]}]
         run.save(update_fields=["error_log"])
         return run.pk
@@ -263,7 +263,9 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> int:
 def recheck_run_finish(*, run_id: int) -> bool:
     """Close the run when no chunk is left queued; sums the chunk counts. Safe to call often."""
     with transaction.atomic():
-        run = RecheckRun.objects.select_for_update().get(pk=run_id)
+        # FOR NO KEY UPDATE: a chunk still writing findings holds a key-share lock on the run
+        # row (each finding's foreign-key check) until its commit; FOR UPDATE waited for it.
+        run = RecheckRun.objects.select_for_update(no_key=True).get(pk=run_id)
         if run.status not in (RecheckRun.Status.RUNNING, RecheckRun.Status.SUPERSEDED):
             return False
         pending = run.chunks.filter(status=RecheckChunk.Status.QUEUED).exists()

@@ -271,3 +271,70 @@ def test_recheck_runs_cannot_be_deleted_in_the_admin(
     assert listing.status_code == 200 and b"delete_selected" not in listing.content
     assert RecheckRun.objects.filter(pk=run.pk).exists()
     assert Finding.objects.filter(run=run).exists()
+
+
+@pytest.mark.django_db(transaction=True)  # committed: a second connection sees the run
+def test_closing_a_chunk_does_not_wait_for_another_chunk_still_writing_findings(
+    portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk writing findings holds, until it commits, the key-share lock that each finding's
+    foreign-key check takes on its run row. The worker that has just finished another chunk
+    updates the run's counts meanwhile: it locks the row FOR NO KEY UPDATE, which does not
+    conflict with that lock, instead of FOR UPDATE, which waited for the other commit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row-lock modes are PostgreSQL's")
+    import psycopg
+
+    from compliance.models import RecheckRun
+    from compliance.services.recheck import recheck_run_finish
+
+    monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
+    run = recheck_request(trigger="test", scope_key="all", chunk_size=1)
+    assert run.chunks.count() >= 2
+    with psycopg.connect(**connection.get_connection_params()) as other:
+        with other.cursor() as cursor:  # what the referential check of a finding takes
+            cursor.execute(
+                "SELECT 1 FROM compliance_recheckrun WHERE id = %s FOR KEY SHARE", [run.pk]
+            )
+            assert cursor.fetchone() == (1,)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            assert recheck_run_finish(run_id=run.pk) is False  # chunks still queued
+        with transaction.atomic(), connection.cursor() as cursor:  # a newer run supersedes it
+            cursor.execute("SET LOCAL lock_timeout = '2s'")
+            newer = recheck_request(trigger="again", scope_key="all")
+        other.rollback()
+    assert RecheckRun.objects.get(pk=run.pk).status == RecheckRun.Status.SUPERSEDED
+    assert newer.status == RecheckRun.Status.RUNNING
+
+
+@pytest.mark.django_db
+def test_lookups_by_assignee_or_list_entry_use_their_partial_indexes(
+    portfolio: dict[str, Any],
+) -> None:
+    """Findings without an assignee or a list entry have no entry in those indexes (a
+    re-check inserts thousands such), yet a lookup by either, and the SET NULL when a user
+    or an entry is deleted, still reads the index: `= x` and `IN (...)` imply IS NOT NULL."""
+    if connection.vendor != "postgresql":
+        pytest.skip("plans are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        for column, index in (
+            ("assignee_id", "finding_assignee"),
+            ("list_entry_id", "finding_list_entry"),
+        ):
+            for where in (f"{column} = 7", f"{column} IN (7, 8)"):
+                for statement in ("SELECT id FROM", "UPDATE"):
+                    sql = (
+                        f"EXPLAIN {statement} compliance_finding "
+                        + (f"SET {column} = NULL " if statement == "UPDATE" else "")
+                        + f"WHERE {where}"
+                    )
+                    cursor.execute(sql)
+                    plan = "\n".join(row[0] for row in cursor.fetchall())
+                    assert index in plan, (sql, plan)
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = ANY(%s) ORDER BY indexname",
+            [["finding_assignee", "finding_list_entry"]],
+        )
+        assert [row[0].endswith("IS NOT NULL)") for row in cursor.fetchall()] == [True, True]
