@@ -6,11 +6,8 @@ import gc
 
 from celery import shared_task
 
-from compliance.services.recheck import (
-    recheck_chunk_execute,
-    recheck_request,
-    recheck_watchdog,
-)
+from compliance.services.recheck import recheck_chunk_execute, recheck_request
+from compliance.services.recheck_runs import recheck_watchdog
 from compliance.services.reports import report_export_run
 
 

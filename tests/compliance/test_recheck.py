@@ -8,11 +8,8 @@ from typing import Any
 import pytest
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.recheck import (
-    recheck_chunk_execute,
-    recheck_request,
-    recheck_watchdog,
-)
+from compliance.services.recheck import recheck_chunk_execute, recheck_request
+from compliance.services.recheck_runs import recheck_watchdog
 from compliance.services.recheck_scope import projects_for_rules
 from rules.models import PackParameter
 from rules.services.rulepacks import pack_parameter_set

@@ -286,7 +286,7 @@ def test_closing_a_chunk_does_not_wait_for_another_chunk_still_writing_findings(
     import psycopg
 
     from compliance.models import RecheckRun
-    from compliance.services.recheck import recheck_run_finish
+    from compliance.services.recheck_runs import recheck_run_finish
 
     monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
     run = recheck_request(trigger="test", scope_key="all", chunk_size=1)

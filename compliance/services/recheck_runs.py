@@ -1,0 +1,123 @@
+"""A re-check run's bookkeeping: chunk failures, counts, closing the run, the watchdog; and
+the worker's tie cache (per thread), emptied when the run it was filled for closes."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Func, IntegerField
+from django.utils import timezone
+
+from compliance.models import RecheckChunk, RecheckRun
+from compliance.signals import recheck_run_finished
+from rules.facts_ties import TieCache
+
+COUNT_FIELDS = ("new", "unchanged", "changed", "resolved", "errors")
+# Built ties of the people this worker has seen in the current run (rules.facts_ties); one per
+# thread: the embedded default runs chunks in request threads.
+_local = threading.local()
+
+
+def tie_cache() -> TieCache:
+    """This thread's tie cache."""
+    found: TieCache | None = getattr(_local, "tie_cache", None)
+    if found is None:
+        found = _local.tie_cache = TieCache()
+    return found
+
+
+def recheck_chunk_failed(chunk_id: int, exc: Exception) -> int:
+    """Record a chunk's error (its traceback, on the chunk and in the run's error log); the
+    run ends failed once no chunk is left. Returns the run's id."""
+    text = "".join(traceback.format_exception(exc))
+    with transaction.atomic():
+        chunk = RecheckChunk.objects.select_for_update().get(pk=chunk_id)
+        chunk.status = RecheckChunk.Status.FAILED
+        chunk.error = text
+        chunk.finished_at = timezone.now()
+        chunk.save(update_fields=["status", "error", "finished_at"])
+        run = RecheckRun.objects.select_for_update(no_key=True).get(pk=chunk.run_id)
+        run.error_log = [*run.error_log, {"chunk": chunk.index, "traceback": text[-4000:]}]
+        run.save(update_fields=["error_log"])
+        return run.pk
+
+
+def recheck_run_finish(*, run_id: int) -> bool:
+    """Close the run when no chunk is left queued; sums the chunk counts. Safe to call often."""
+    with transaction.atomic():
+        # FOR NO KEY UPDATE: a chunk still writing findings holds a key-share lock on the run
+        # row (each finding's foreign-key check) until its commit; FOR UPDATE waited for it.
+        run = RecheckRun.objects.select_for_update(no_key=True).get(pk=run_id)
+        if run.status not in (RecheckRun.Status.RUNNING, RecheckRun.Status.SUPERSEDED):
+            return False
+        pending = run.chunks.filter(status=RecheckChunk.Status.QUEUED).exists()
+        if pending and run.status == RecheckRun.Status.RUNNING:
+            _update_counts(run)
+            run.save()
+            return False
+        _update_counts(run)
+        if run.status == RecheckRun.Status.RUNNING:
+            failed = run.chunks.filter(status=RecheckChunk.Status.FAILED).exists()
+            run.status = RecheckRun.Status.FAILED if failed else RecheckRun.Status.DONE
+            cache = tie_cache()
+            if cache.key and cache.key[0] == run.pk:
+                cache.clear()  # memory back (the embedded default runs chunks in-process)
+            run.finished_at = timezone.now()
+            status = run.status
+            transaction.on_commit(
+                lambda: recheck_run_finished.send(
+                    sender=RecheckRun, run_id=run_id, status=str(status)
+                )
+            )
+        run.save()
+        return True
+
+
+class _JSONLength(Func):
+    """Elements of a JSON array, counted in the database (a chunk's project ids)."""
+
+    function = "json_array_length"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="jsonb_array_length", **extra)
+
+
+def _update_counts(run: RecheckRun) -> None:
+    # Called after every chunk: the project ids stay in the database (late in a big run,
+    # reading them all back cost more than the chunk's own bookkeeping).
+    done = list(
+        run.chunks.filter(status=RecheckChunk.Status.DONE)
+        .annotate(projects=_JSONLength("project_ids"))
+        .values_list("counts", "projects")
+    )
+    totals = {k: sum(c.get(k, 0) for c, _ in done) for k in COUNT_FIELDS}
+    run.projects_checked = sum(n for _, n in done)
+    run.findings_new = totals["new"]
+    run.findings_unchanged = totals["unchanged"]
+    run.findings_changed = totals["changed"]
+    run.findings_resolved = totals["resolved"]
+    run.errors = totals["errors"] + run.chunks.filter(status=RecheckChunk.Status.FAILED).count()
+    run.chunks_done = run.chunks.exclude(status=RecheckChunk.Status.QUEUED).count()
+
+
+def recheck_watchdog(*, now: Any = None) -> int:
+    """Fail runs that made no progress for RECHECK_STALE_SECONDS, so nothing hangs forever."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.RECHECK_STALE_SECONDS)
+    count = 0
+    for run in RecheckRun.objects.filter(status=RecheckRun.Status.RUNNING, started_at__lt=stale):
+        latest = run.chunks.exclude(finished_at=None).order_by("-finished_at").first()
+        if latest is None or (latest.finished_at and latest.finished_at < stale):
+            RecheckRun.objects.filter(pk=run.pk, status=RecheckRun.Status.RUNNING).update(
+                status=RecheckRun.Status.FAILED,
+                finished_at=now,
+                error_log=[*run.error_log, {"watchdog": "no progress; marked failed"}],
+            )
+            count += 1
+    return count
