@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,11 +32,20 @@ _AT = {name: i for i, name in enumerate(STORED)}
 _ID, _RULE, _PROJECT, _SUBJECT, _STATUS = (
     _AT[n] for n in ("id", "rule_id", "project_id", "subject", "status")
 )
+_BY_ID = itemgetter(_ID)
 
 
 def stored_rows(findings: Any) -> list[tuple[Any, ...]]:
-    """A queryset of findings as STORED rows, in primary-key order."""
-    return list(findings.order_by("pk").values_list(*STORED))
+    """A queryset of findings of some projects as STORED rows, in primary-key order.
+
+    The database returns them in the order of the (project, scenario) index, sorted here: with
+    `ORDER BY id`, a planner whose statistics lag behind the table (a first run filling it,
+    or no autovacuum) walked the whole primary key filtering on the projects, or scanned the
+    table; in index order it reads these projects' entries alone (0.19 s -> 0.01 s for a
+    chunk of 2,000 projects out of 236,593 findings)."""
+    rows = list(findings.order_by("project_id", "scenario_id").values_list(*STORED))
+    rows.sort(key=_BY_ID)
+    return rows
 
 
 def _instance(row: tuple[Any, ...]) -> Finding:

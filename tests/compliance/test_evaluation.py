@@ -285,3 +285,51 @@ def test_facts_hold_a_scoped_tie_of_someone_without_a_role_and_order_ties_by_rec
     assert other.role == NO_ROLE and other.tie["project_id"] == project.pk
     assert other.org == {"id": org.pk, "name": "Partner Lab", "country": "DE", "type": org.type}
     assert by_id[older.pk].role == {"role": "pi", "is_key": True}
+
+
+@pytest.mark.django_db
+def test_stored_rows_come_in_id_order_read_in_the_project_index_order(
+    portfolio: dict[str, Any],
+) -> None:
+    """The findings a re-check compares against come back in primary-key order, whatever the
+    order the database reads them in: it reads them in the (project, scenario) index's order,
+    which a planner with stale statistics follows instead of walking every finding by id."""
+    from django.utils import timezone
+
+    from rules.models import Rule, RuleVersion
+
+    rule = Rule.objects.get(key="R07")
+    low, high = sorted([portfolio["dod"].pk, portfolio["climate"].pk])
+
+    def make(project_id: int, code: str, subject: str) -> int:
+        return Finding.objects.create(
+            scenario=Scenario.objects.get(code=code),
+            rule=rule,
+            rule_version=RuleVersion.objects.filter(rule=rule).first(),
+            project_id=project_id,
+            subject=subject,
+            severity="high",
+            explanation="x",
+            last_confirmed=timezone.now(),
+        ).pk
+
+    # ids in an order that neither the project nor the scenario order follows
+    made = [
+        make(high, "current_safe", "tie:1"),
+        make(low, "current_safe", "tie:2"),
+        make(high, "current", "tie:3"),
+        make(low, "current", "tie:4"),
+    ]
+    query = Finding.objects.filter(project_id__any={low, high})
+    with CaptureQueriesContext(connection) as queries:
+        rows = evaluation.stored_rows(query)
+    assert [row[evaluation.STORED.index("id")] for row in rows] == sorted(made)
+    assert [row[evaluation.STORED.index("subject")] for row in rows] == [
+        "tie:1",
+        "tie:2",
+        "tie:3",
+        "tie:4",
+    ]
+    # the database's order: the index's columns (positions in the select list)
+    project, scenario = (evaluation.STORED.index(n) + 1 for n in ("project_id", "scenario_id"))
+    assert queries[-1]["sql"].endswith(f"ORDER BY {project} ASC, {scenario} ASC")
