@@ -299,13 +299,15 @@ def test_stored_rows_come_in_id_order_read_in_the_project_index_order(
     from rules.models import Rule, RuleVersion
 
     rule = Rule.objects.get(key="R07")
+    version = RuleVersion.objects.filter(rule=rule).first()
+    assert version is not None
     low, high = sorted([portfolio["dod"].pk, portfolio["climate"].pk])
 
     def make(project_id: int, code: str, subject: str) -> int:
         return Finding.objects.create(
             scenario=Scenario.objects.get(code=code),
             rule=rule,
-            rule_version=RuleVersion.objects.filter(rule=rule).first(),
+            rule_version=version,
             project_id=project_id,
             subject=subject,
             severity="high",
