@@ -981,6 +981,11 @@ def print_report(report: Report) -> None:
             f"  peak worker memory: {f['worker_peak_rss_mb']:.0f} MB max RSS of one process, "
             f"{f['worker_peak_rss_sum_mb']:.0f} MB summed over {f['worker_processes']} processes"
         )
+    if "server" in f:
+        server = dict(f["server"])
+        version = server.pop("server_version", "?")
+        shown = ", ".join(f"{k} {v}" for k, v in server.items())
+        print(f"  server: PostgreSQL {version}; {shown}")
     print(
         f"  checks: floor SQL = selector SQL: {f.get('floor_sql_matches_selector')}, "
         f"naive facts = bulk facts: {f.get('c_matches_bulk')}"
@@ -988,6 +993,24 @@ def print_report(report: Report) -> None:
     for failure in report.failures:
         print(f"  FAILURE: {failure}")
     print(json.dumps(f, sort_keys=True, default=_json_default))
+
+
+SERVER_SETTINGS = ("autovacuum", "jit", "shared_buffers", "max_wal_size", "synchronous_commit")
+
+
+def server_settings() -> dict[str, str]:
+    """The PostgreSQL version and the settings that shape these figures: runs are comparable
+    only on alike servers (with autovacuum off, nothing refreshes the findings' statistics
+    while a run fills the table; with JIT on, queries the planner thinks big are compiled)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        found = {"server_version": str(cursor.fetchone()[0])}
+        for name in SERVER_SETTINGS:
+            cursor.execute(f"SHOW {name}")  # names from the tuple above
+            found[name] = str(cursor.fetchone()[0])
+    return found
 
 
 def _json_default(value: Any) -> Any:
@@ -1062,6 +1085,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log("portfolio ready (--build-only)")
         return 0
     reset_state(args, app)
+    report["server"] = server_settings()
     ids = list(Project.objects.order_by("pk").values_list("pk", flat=True))
     if len(ids) != args.projects:
         raise BenchError(f"the bench database holds {len(ids)} projects, not {args.projects}")
