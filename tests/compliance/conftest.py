@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
 from compliance.services.evaluation import portfolio_evaluate
 from compliance.services.recheck import recheck_request
 from projects.models import Organisation, Person, Project
-from rules.models import Scenario
+from rules.models import Rule, RuleVersion, Scenario
 from rules.services.lists import list_import
 from rules.services.rulepacks import rules_load
 from rules.services.screening import organisations_screen
@@ -32,6 +33,21 @@ TODAY = date(2026, 11, 28)
 def rules_loaded(db: None) -> None:
     list_import(fmt="grantcheck-yaml", path=ROOT / "seeds" / "lists")
     rules_load(directory=ROOT / "seeds" / "rules")
+
+
+def finding_build(project_id: int, subject: str, scenario: str = "current") -> Finding:
+    """An unsaved R07 finding of a project (under a scenario code), built by hand."""
+    rule = Rule.objects.get(key="R07")
+    return Finding(
+        scenario=Scenario.objects.get(code=scenario),
+        rule=rule,
+        rule_version=RuleVersion.objects.filter(rule=rule).first(),
+        project_id=project_id,
+        subject=subject,
+        severity="high",
+        explanation="x",
+        last_confirmed=timezone.now(),
+    )
 
 
 def org(name: str, country: str = "CN") -> Organisation:

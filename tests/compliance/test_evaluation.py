@@ -16,7 +16,7 @@ from compliance.services import evaluation
 from compliance.services.evaluation import portfolio_evaluate
 from projects.models import Project
 from rules.models import Scenario
-from tests.compliance.conftest import TODAY
+from tests.compliance.conftest import TODAY, finding_build
 from tests.factories import OrganisationFactory, TieFactory
 
 
@@ -294,26 +294,12 @@ def test_stored_rows_come_in_id_order_read_in_the_project_index_order(
     """The findings a re-check compares against come back in primary-key order, whatever the
     order the database reads them in: it reads them in the (project, scenario) index's order,
     which a planner with stale statistics follows instead of walking every finding by id."""
-    from django.utils import timezone
-
-    from rules.models import Rule, RuleVersion
-
-    rule = Rule.objects.get(key="R07")
-    version = RuleVersion.objects.filter(rule=rule).first()
-    assert version is not None
     low, high = sorted([portfolio["dod"].pk, portfolio["climate"].pk])
 
     def make(project_id: int, code: str, subject: str) -> int:
-        return Finding.objects.create(
-            scenario=Scenario.objects.get(code=code),
-            rule=rule,
-            rule_version=version,
-            project_id=project_id,
-            subject=subject,
-            severity="high",
-            explanation="x",
-            last_confirmed=timezone.now(),
-        ).pk
+        finding = finding_build(project_id, subject, scenario=code)
+        finding.save()
+        return finding.pk
 
     # ids in an order that neither the project nor the scenario order follows
     made = [

@@ -19,21 +19,8 @@ from compliance.services.evaluation import FINDING_KEY
 from compliance.services.finding_writes import PendingWrites
 from compliance.services.recheck import recheck_chunk_execute, recheck_request
 from compliance.services.recheck_compile import scenarios_compiled
-from rules.models import PackParameter, Rule, RuleVersion, Scenario
-
-
-def _finding(project: Any, subject: str) -> Finding:
-    rule = Rule.objects.get(key="R07")
-    return Finding(
-        scenario=Scenario.objects.get(code="current"),
-        rule=rule,
-        rule_version=RuleVersion.objects.filter(rule=rule).first(),
-        project=project,
-        subject=subject,
-        severity="high",
-        explanation="x",
-        last_confirmed=timezone.now(),
-    )
+from rules.models import PackParameter, Scenario
+from tests.compliance.conftest import finding_build
 
 
 @pytest.mark.django_db
@@ -41,10 +28,10 @@ def test_insert_skips_rows_that_exist_and_returns_only_its_own(
     portfolio: dict[str, Any],
 ) -> None:
     project = portfolio["dod"]
-    first = _finding(project, "tie:1")
+    first = finding_build(project.pk, "tie:1")
     with transaction.atomic():
         copy_insert_new([first], FINDING_KEY)
-    again, new = _finding(project, "tie:1"), _finding(project, "tie:2")
+    again, new = finding_build(project.pk, "tie:1"), finding_build(project.pk, "tie:2")
     with transaction.atomic():
         inserted = copy_insert_new([again, new], FINDING_KEY)
     assert Finding.objects.filter(project=project).count() == 2
@@ -99,7 +86,7 @@ def test_compiled_scenarios_are_reused_until_a_parameter_changes(rules_loaded: N
 def test_positional_build_equals_keyword_construction(portfolio: dict[str, Any]) -> None:
     from compliance.services.bulk import build
 
-    by_keywords = _finding(portfolio["dod"], "project")
+    by_keywords = finding_build(portfolio["dod"].pk, "project")
     values = {
         f.attname: getattr(by_keywords, f.attname)
         for f in Finding._meta.concrete_fields
@@ -128,7 +115,7 @@ def test_confirming_findings_again_updates_them_in_place_on_postgresql(
     with connection.cursor() as cursor:
         cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'compliance_finding'")
         assert cursor.fetchone()[0] is not None
-    findings = [_finding(portfolio["dod"], f"tie:{i}") for i in range(300)]
+    findings = [finding_build(portfolio["dod"].pk, f"tie:{i}") for i in range(300)]
     with transaction.atomic():
         copy_insert_new(findings, FINDING_KEY)
     confirmed = Finding.objects.filter(project=portfolio["dod"]).update(
