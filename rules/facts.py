@@ -14,7 +14,7 @@ from django.db.models import Q
 from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES
 from rules.engine import ProjectFacts, TieFacts
-from rules.engine.prefilter import TieFilter
+from rules.engine.prefilter import TieFilter, TieNarrowing
 from rules.facts_ties import (
     Entry,
     TieCache,
@@ -68,19 +68,25 @@ def role_order(role: str, person: dict[str, Any]) -> tuple[str, str, int]:
 
 
 def ties_qs(
-    person_ids: Sequence[int], ids: Sequence[int], lists: Iterable[str] | None = None
+    person_ids: Sequence[int], ids: Sequence[int], narrowing: TieNarrowing | None = None
 ) -> Any:
     """Ties of these people or scoped to these projects: tie columns only, unordered (no join
-    and no sort in the database; the kept ties are ordered in Python). With lists, only ties
-    to organisations matched on one of them (when every rule in scope needs such a match)."""
+    and no sort in the database; the kept ties are ordered in Python). With a narrowing (see
+    TieFilter.narrowing), only ties of its kinds or to organisations matched on its lists:
+    the database drops the ties no rule in scope can use, instead of Python after the fetch."""
     qs = Tie.objects.filter(Q(person_id__any=set(person_ids)) | Q(project_id__any=set(ids)))
-    if lists is not None:
-        listed = (
-            OrganisationMatch.objects.filter(reference_list__code__in=sorted(lists), active=True)
-            .exclude(review_status=OrganisationMatch.Review.REJECTED)
-            .values("organisation_id")
-        )
-        qs = qs.filter(organisation_id__in=listed)
+    if narrowing is not None:
+        wanted = Q(kind__in=sorted(narrowing.kinds))  # no kinds: no tie (Django drops it)
+        if narrowing.lists:
+            listed = (
+                OrganisationMatch.objects.filter(
+                    reference_list__code__in=sorted(narrowing.lists), active=True
+                )
+                .exclude(review_status=OrganisationMatch.Review.REJECTED)
+                .values("organisation_id")
+            )
+            wanted |= Q(organisation_id__in=listed)
+        qs = qs.filter(wanted)
     return qs.order_by().values_list(*TIE_COLUMNS)
 
 
@@ -184,8 +190,8 @@ def project_facts_build(
     role_rows = _raw_rows(roles_qs(ids))
     on_projects = {row[2] for row in role_rows}
     missing = [pid for pid in on_projects if pid not in cache.by_person]
-    lists = tie_filter.lists_required if tie_filter is not None else None
-    tie_rows = _raw_rows(ties_qs(missing, ids, lists))
+    narrowing = tie_filter.narrowing if tie_filter is not None else None
+    tie_rows = _raw_rows(ties_qs(missing, ids, narrowing))
     cache.rows_fetched += len(tie_rows)
     # (person, tie): a tie scoped to one of these projects of someone already cached
     cached_scoped = [(t[PERSON], t[0]) for t in tie_rows if t[PERSON] in cache.by_person]

@@ -36,6 +36,17 @@ class TieGuard:
         return self.statuses is None or project.get("status") in self.statuses
 
 
+@dataclass(frozen=True)
+class TieNarrowing:
+    """The ties worth fetching: of one of these kinds, or to an organisation matched on one of
+    these lists. Coarser than TieFilter.may_keep (every tie it keeps is kept here), and simple
+    enough for SQL: in a full re-check three ties in four are co-authorships, consultancies
+    and the like with unlisted organisations, which no rule can use."""
+
+    kinds: frozenset[str]
+    lists: frozenset[str]
+
+
 class _Probe:
     """Just enough of an Env for conditions on static tie facts."""
 
@@ -77,12 +88,22 @@ class TieFilter:
         return cls(list(found.values()))
 
     @property
-    def lists_required(self) -> frozenset[str] | None:
-        """The lists some of which a tie's organisation must be matched on for any guard to
-        admit it; None when a guard admits ties without a list match."""
-        if not self.guards or any(g.lists is None for g in self.guards):
+    def narrowing(self) -> TieNarrowing | None:
+        """What the database can drop before any tie is fetched: a tie no guard can admit on
+        its kind and list matches alone (may_keep). None when some guard admits ties of any
+        kind without a list match (nothing can be dropped on kind and lists)."""
+        if not self.guards:
             return None
-        return frozenset().union(*(g.lists for g in self.guards if g.lists is not None))
+        kinds: set[str] = set()
+        lists: set[str] = set()
+        for guard in self.guards:
+            if guard.lists is not None:
+                lists |= guard.lists
+            elif guard.kinds is not None:
+                kinds |= guard.kinds
+            else:
+                return None
+        return TieNarrowing(frozenset(kinds), frozenset(lists))
 
     def _candidates(self, kind: str) -> list[tuple[int, TieGuard]]:
         found = self._by_kind.get(kind)

@@ -37,9 +37,9 @@ def _spy_ties(monkeypatch: pytest.MonkeyPatch) -> list[set[int]]:
     asked: list[set[int]] = []
     real = facts.ties_qs
 
-    def spy(person_ids: Any, ids: Any, lists: Any = None) -> Any:
+    def spy(person_ids: Any, ids: Any, narrowing: Any = None) -> Any:
         asked.append(set(person_ids))
-        return real(person_ids, ids, lists)
+        return real(person_ids, ids, narrowing)
 
     monkeypatch.setattr(facts, "ties_qs", spy)
     return asked
