@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, connections, models, transaction
+from django.db import IntegrityError, connection, connections, models, transaction
 from psycopg.errors import UniqueViolation
 
 M = TypeVar("M", bound=models.Model)
@@ -124,6 +124,7 @@ def copy_rows(
     table = _q(model._meta.db_table)
     with (
         connection.cursor() as cursor,
+        connection.wrap_database_errors,  # Django's IntegrityError etc., as for other writes
         cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
         for row in rows:
@@ -200,7 +201,7 @@ def copy_insert_new(objs: Sequence[M], key: Sequence[str]) -> list[M] | None:
     by_key = {tuple(getattr(o, k) for k in key): o for o in objs}
     key_columns = ", ".join(_q(getattr(model._meta.get_field(k), "column", k)) for k in key)
     pk_column = _q(getattr(model._meta.pk, "column", "id"))
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         temp = _q(f"bulk_new_{model._meta.db_table}")
         _copy_into_temp(raw, temp, table, names, rows)
@@ -233,7 +234,7 @@ def _copy_direct(
     assert pk is not None
     table = model._meta.db_table
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
             raw = cursor.cursor
             raw.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -241,8 +242,10 @@ def _copy_direct(
             )
             ids = sorted(row[0] for row in raw.fetchall())
             copy_rows(model, [pk, *fields], ([i, *r] for i, r in zip(ids, rows, strict=True)))
-    except UniqueViolation:
-        return False
+    except IntegrityError as exc:
+        if isinstance(exc.__cause__, UniqueViolation):
+            return False
+        raise
     for obj, i in zip(objs, ids, strict=True):
         obj.pk = i
         obj._state.adding = False
@@ -272,7 +275,7 @@ def copy_update(objs: Sequence[models.Model], fields: Sequence[str]) -> None:
         [v if p is None else p(v) for v, p in zip(values, preparers, strict=True)]
         for values in ([getattr(obj, f.attname) for f in concrete] for obj in objs)
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
         raw = cursor.cursor
         _copy_into_temp(raw, temp, table, ", ".join(names), rows)
         update = f"UPDATE {table} AS f SET {assignments} FROM {temp} AS t"  # noqa: S608

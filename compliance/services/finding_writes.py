@@ -37,12 +37,10 @@ class PendingWrites:
         Rows inserted without COPY (not PostgreSQL) are read back for their ids; rows a
         concurrent transaction inserted first are not ours and get no event from us.
 
-        On PostgreSQL the findings' deferred foreign-key checks (eight per new finding) run
-        here, before the audit chain's lock is taken, not at the commit under it: every
-        audited write of the portal waits for that lock (0.2 s less per chunk of 2,000).
+        The findings' references were checked as each of their statements ended (statement
+        triggers, migration compliance.0013): no deferred check is left for the commit,
+        under the audit chain's lock, which every audited write of the portal waits for.
         """
-        if connection.vendor == "postgresql":
-            connection.check_constraints()
         created = list(self.created)
         if self.new:
             keys = {(f.scenario_id, f.rule_id, f.project_id, f.subject) for f in self.new}

@@ -51,7 +51,7 @@ def recheck_run_finish(*, run_id: int) -> bool:
     """Close the run when no chunk is left queued; sums the chunk counts. Safe to call often."""
     with transaction.atomic():
         # FOR NO KEY UPDATE: a chunk still writing findings holds a key-share lock on the run
-        # row (each finding's foreign-key check) until its commit; FOR UPDATE waited for it.
+        # row (the findings' reference check) until its commit; FOR UPDATE waited for it.
         run = RecheckRun.objects.select_for_update(no_key=True).get(pk=run_id)
         if run.status not in (RecheckRun.Status.RUNNING, RecheckRun.Status.SUPERSEDED):
             return False

@@ -265,7 +265,7 @@ def test_closing_a_chunk_does_not_wait_for_another_chunk_still_writing_findings(
     portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A chunk writing findings holds, until it commits, the key-share lock that each finding's
-    foreign-key check takes on its run row. The worker that has just finished another chunk
+    reference check takes on its run row. The worker that has just finished another chunk
     updates the run's counts meanwhile: it locks the row FOR NO KEY UPDATE, which does not
     conflict with that lock, instead of FOR UPDATE, which waited for the other commit."""
     if connection.vendor != "postgresql":
