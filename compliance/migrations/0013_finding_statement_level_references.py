@@ -64,9 +64,19 @@ def _check_function(name: str, refs: list[tuple[str, str]], updated: bool) -> st
                 f" (SELECT o.{column} FROM old_rows o WHERE o.{column} IS NOT NULL)"
             )
         checks.append(_check(column, table, new))
+    unchanged = ""
+    if updated:  # most updates (confirmations, rewordings, reviews) keep every reference
+        same = " AND ".join(f"o.{c} IS NOT DISTINCT FROM n.{c}" for c, _t in refs)
+        unchanged = f"""
+  IF NOT EXISTS (
+    SELECT 1 FROM new_rows n
+    WHERE NOT EXISTS (SELECT 1 FROM old_rows o WHERE o.id = n.id AND {same})
+  ) THEN
+    RETURN NULL;
+  END IF;"""
     return f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $body$
 DECLARE missing bigint;
-BEGIN{"".join(checks)}
+BEGIN{unchanged}{"".join(checks)}
   RETURN NULL;
 END $body$;"""
 

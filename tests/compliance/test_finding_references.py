@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
@@ -111,6 +112,14 @@ def test_copied_findings_are_checked_and_kept_references_are_not_refused(finding
     assert inserted and Finding.objects.filter(pk=inserted[0].pk).exists()
     now = timezone.now()  # a confirmation rewrites rows whose references stay as they are
     assert Finding.objects.update(last_confirmed=now) == 2
+    assert set(Finding.objects.values_list("last_confirmed", flat=True)) == {now}
+    one_of_two = Case(
+        When(pk=inserted[0].pk, then=Value(MISSING)),
+        default=F("tie_id"),
+        output_field=BigIntegerField(),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():  # one row changed among others
+        Finding.objects.update(tie_id=one_of_two, last_confirmed=timezone.now())
     assert set(Finding.objects.values_list("last_confirmed", flat=True)) == {now}
 
 
