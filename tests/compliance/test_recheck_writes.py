@@ -174,25 +174,31 @@ def test_history_rows_copied_in_the_database_equal_those_sent_row_by_row(
 
 
 @pytest.mark.django_db
-def test_a_chunk_checks_its_foreign_keys_before_it_takes_the_audit_chains_lock(
+def test_a_chunk_leaves_no_check_of_its_findings_for_the_commit_under_the_audit_lock(
     portfolio: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every audited write waits for the chain's lock: a chunk holds it from its audit append
-    to its commit, so the findings' deferred foreign-key checks run before it, not at the
-    commit."""
+    to its commit, so nothing about its findings may be left to check at the commit. Their
+    references are checked by statement triggers as each write ends (no deferrable
+    constraint is left on the table), before the history rows and the lock."""
     if connection.vendor != "postgresql":
-        pytest.skip("an advisory lock and deferred constraints: PostgreSQL only")
+        pytest.skip("an advisory lock and constraint triggers: PostgreSQL only")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint "
+            "WHERE conrelid = 'compliance_finding'::regclass AND condeferrable"
+        )
+        assert cursor.fetchone() == (0,)
     monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
     run = recheck_request(trigger="test", scope_key="all")
     with CaptureQueriesContext(connection) as queries:
         assert recheck_chunk_execute(chunk_id=run.chunks.get().pk) == "done"
     sql = [q["sql"] for q in queries]
-    checks = [i for i, s in enumerate(sql) if s == "SET CONSTRAINTS ALL IMMEDIATE"]
     lock = next(i for i, s in enumerate(sql) if "pg_advisory_xact_lock" in s)
     stored = next(i for i, s in enumerate(sql) if s.startswith('SELECT "compliance_finding"'))
-    assert checks and stored < checks[0] < lock  # the findings are written (COPY) in between
-    assert not [s for s in sql[checks[0] :] if s.startswith('UPDATE "compliance_finding"')]
-    assert sql[checks[0] + 1] == "SET CONSTRAINTS ALL DEFERRED"  # as they were, after
+    history = next(i for i, s in enumerate(sql) if "compliance_historicalfinding" in s)
+    assert stored < history < lock  # the findings are written (COPY) before their history
+    assert not [s for s in sql if s.startswith("SET CONSTRAINTS")]
     assert Finding.objects.filter(run=run).count() > 0
     assert AuditEvent.objects.filter(object_type="compliance.finding").count() == (
         Finding.objects.filter(run=run).count()
