@@ -6,7 +6,7 @@ The compliance app registers the recorder at start-up; projects never imports it
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,17 +20,34 @@ _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def jsonable(value: Any) -> Any:
-    if type(value) in _PLAIN:  # the common case first: audit snapshots are mostly plain
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first: audit snapshots are mostly plain
         return value
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)  # Decimal, UUID, Country and other value objects
+    convert = _CONVERTERS.get(kind)
+    if convert is None:
+        convert = _CONVERTERS[kind] = _converter(kind)
+    return convert(value)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _converter(kind: type) -> Callable[[Any], Any]:
+    """How a value of this type becomes JSON-safe (looked up once per type: a re-check
+    snapshots thousands of findings per chunk, each with dates, amounts and choices)."""
+    if issubclass(kind, dict):
+        return lambda value: {str(k): jsonable(v) for k, v in value.items()}
+    if issubclass(kind, list | tuple | set | frozenset):
+        return lambda value: [jsonable(v) for v in value]
+    if issubclass(kind, datetime | date):
+        return kind.isoformat
+    if issubclass(kind, bool | int | float | str):  # choices (str enums) and the like
+        return _as_is
+    return str  # Decimal, UUID, Country and other value objects
+
+
+_CONVERTERS: dict[type, Callable[[Any], Any]] = {}
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
@@ -54,10 +71,26 @@ def _readers(model: type[models.Model]) -> tuple[tuple[str, ...], Any]:
         names = tuple(
             f.attname for f in model._meta.concrete_fields if f.attname not in EXCLUDED_FIELDS
         )
-        getter = operator.attrgetter(*names)
-        read = getter if len(names) > 1 else (lambda obj: (getter(obj),))
-        found = _names[model] = (names, read)
+        found = _names[model] = (names, attribute_reader(names))
     return found
+
+
+def attribute_reader(names: Sequence[str]) -> Any:
+    """A function obj -> the tuple of these attributes' values, read from the instance's
+    __dict__ (a foreign key's id otherwise goes through its descriptor's Python __get__); an
+    attribute not loaded (deferred) is read the usual way."""
+    from_dict = operator.itemgetter(*names)
+    by_attr = operator.attrgetter(*names)
+    single = len(names) == 1
+
+    def read(obj: Any) -> tuple[Any, ...]:
+        try:
+            found = from_dict(obj.__dict__)
+        except KeyError:
+            found = by_attr(obj)
+        return (found,) if single else found
+
+    return read
 
 
 @dataclass(frozen=True)

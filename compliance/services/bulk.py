@@ -13,7 +13,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, connections, models, transaction
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from psycopg.errors import UniqueViolation
+
+from projects.auditing import attribute_reader
 
 M = TypeVar("M", bound=models.Model)
 SIMPLE_FIELDS = (
@@ -28,12 +33,11 @@ SIMPLE_FIELDS = (
 
 
 _FIELDS: dict[type[models.Model], list[tuple[str, Any, Any]]] = {}
+_DIRECT: dict[type[models.Model], bool] = {}
 
 
-def build(model: type[M], values: dict[str, Any]) -> M:
-    """A new, unsaved instance from attribute values (attnames), built positionally: Django's
-    fast path, several times cheaper than keyword arguments, which a re-check pays for
-    thousands of rows per chunk. Missing attributes take the field's default."""
+def _fields(model: type[models.Model]) -> list[tuple[str, Any, Any]]:
+    """(attname, static default, default factory) of each concrete field."""
     fields = _FIELDS.get(model)
     if fields is None:
         fields = _FIELDS[model] = [
@@ -42,12 +46,44 @@ def build(model: type[M], values: dict[str, Any]) -> M:
             else (f.attname, f.get_default(), None)
             for f in model._meta.concrete_fields
         ]
-    return model(
-        *[
-            values[name] if name in values else (make() if make is not None else static)
-            for name, static, make in fields
-        ]
-    )
+    return fields
+
+
+def _direct(model: type[models.Model]) -> bool:
+    """Whether a new instance may be filled in through its __dict__: no signal handler wants
+    to see it constructed, and no attribute is a descriptor that acts on assignment, but for
+    a foreign key's id (whose setter only forgets a cached related object, which a new
+    instance has not got)."""
+    direct = _DIRECT.get(model)
+    if direct is None:
+        direct = _DIRECT[model] = not (
+            pre_init.has_listeners(model) or post_init.has_listeners(model)
+        ) and all(
+            isinstance(d, ForeignKeyDeferredAttribute) or not hasattr(d, "__set__")
+            for d in (getattr(model, f.attname, None) for f in model._meta.concrete_fields)
+        )
+    return direct
+
+
+def build(model: type[M], values: dict[str, Any]) -> M:
+    """A new, unsaved instance from attribute values (attnames). A re-check builds thousands
+    per chunk: where _direct() allows, the values go straight into the instance's __dict__
+    (about a third of what Django's positional constructor costs, itself several times
+    cheaper than keyword arguments). Missing attributes take the field's default."""
+    fields = _fields(model)
+    if not _direct(model):
+        return model(
+            *[
+                values[name] if name in values else (make() if make is not None else static)
+                for name, static, make in fields
+            ]
+        )
+    obj = model.__new__(model)
+    attrs = obj.__dict__
+    for name, static, make in fields:
+        attrs[name] = values[name] if name in values else (make() if make is not None else static)
+    obj._state = ModelState()
+    return obj
 
 
 class RawJSON(str):
@@ -97,21 +133,19 @@ def _preparers(fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
 
 
 def _rows(fields: Sequence[models.Field[Any, Any]], objs: Sequence[models.Model]) -> list[Any]:
-    preparers = _preparers(fields)
-    auto = [
-        (i, f)
-        for i, f in enumerate(fields)
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    names = [f.attname for f in fields]
+    if not objs:
+        return []
+    prepared = [(i, p) for i, p in enumerate(_preparers(fields)) if p is not None]
+    auto = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    read = attribute_reader([f.attname for f in fields])
     rows = []
     for obj in objs:
-        for _i, f in auto:
+        for f in auto:
             f.pre_save(obj, True)
-        values = [getattr(obj, name) for name in names]
-        rows.append(
-            tuple(v if prep is None else prep(v) for v, prep in zip(values, preparers, strict=True))
-        )
+        row = list(read(obj))
+        for i, prep in prepared:
+            row[i] = prep(row[i])
+        rows.append(row)
     return rows
 
 

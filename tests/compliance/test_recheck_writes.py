@@ -104,6 +104,37 @@ def test_positional_build_equals_keyword_construction(portfolio: dict[str, Any])
 
 
 @pytest.mark.django_db
+def test_build_fills_a_new_instance_directly_unless_a_handler_wants_its_construction(
+    portfolio: dict[str, Any],
+) -> None:
+    from django.db.models.signals import post_init
+
+    from compliance.services import bulk
+
+    values = {"project_id": portfolio["dod"].pk, "subject": "project", "explanation": "x"}
+    direct = bulk.build(Finding, values)
+    assert bulk._direct(Finding)  # no handler, foreign-key ids only: filled in directly
+    assert direct._state.adding and direct._state.db is None
+    assert direct.project == portfolio["dod"]  # the related object is looked up by its id
+
+    seen: list[Finding] = []
+
+    def handler(sender: Any, instance: Finding, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(handler, sender=Finding)
+    bulk._DIRECT.clear()
+    try:
+        built = bulk.build(Finding, values)
+        assert not bulk._direct(Finding) and seen == [built]  # constructed, handler called
+    finally:
+        post_init.disconnect(handler, sender=Finding)
+        bulk._DIRECT.clear()
+    for f in Finding._meta.concrete_fields:  # both ways give the same instance
+        assert getattr(built, f.attname) == getattr(direct, f.attname), f.attname
+
+
+@pytest.mark.django_db
 def test_confirming_findings_again_updates_them_in_place_on_postgresql(
     portfolio: dict[str, Any],
 ) -> None:
