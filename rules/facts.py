@@ -73,8 +73,14 @@ def ties_qs(
     """Ties of these people or scoped to these projects: tie columns only, unordered (no join
     and no sort in the database; the kept ties are ordered in Python). With a narrowing (see
     TieFilter.narrowing), only ties of its kinds or to organisations matched on its lists:
-    the database drops the ties no rule in scope can use, instead of Python after the fetch."""
-    qs = Tie.objects.filter(Q(person_id__any=set(person_ids)) | Q(project_id__any=set(ids)))
+    the database drops the ties no rule in scope can use, instead of Python after the fetch.
+
+    Two parts of one UNION ALL, each tie once: the people's ties, then the ties scoped to
+    these projects of other people. PostgreSQL reads the first part from the covering index
+    tie_person_facts alone (an index-only scan); with `person OR project` in one condition it
+    combined two indexes and visited the table for every tie of every person (about half the
+    database's time on a chunk's facts)."""
+    qs = Tie.objects.order_by()
     if narrowing is not None:
         wanted = Q(kind__in=sorted(narrowing.kinds))  # no kinds: no tie (Django drops it)
         if narrowing.lists:
@@ -87,7 +93,10 @@ def ties_qs(
             )
             wanted |= Q(organisation_id__in=listed)
         qs = qs.filter(wanted)
-    return qs.order_by().values_list(*TIE_COLUMNS)
+    people = set(person_ids)
+    of_people = qs.filter(person_id__any=people).values_list(*TIE_COLUMNS)
+    scoped = qs.filter(project_id__any=set(ids)).exclude(person_id__any=people)
+    return of_people.union(scoped.values_list(*TIE_COLUMNS), all=True)
 
 
 TIE_COLUMNS = (
