@@ -13,7 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckRun
-from compliance.services.bulk import build, copy_insert_new, copy_update
+from compliance.services.bulk import build, copy_update
 from compliance.services.finding_writes import PendingWrites
 from projects.auditing import snapshot
 from projects.models import Project
@@ -24,7 +24,6 @@ from rules.models import Rule, RuleVersion, Scenario
 from rules.services.rulepacks import scenario_compile
 
 CHUNK = 1000
-FINDING_KEY = ("scenario_id", "rule_id", "project_id", "subject")
 # A stored finding as a row of these attributes (stored_rows): most findings a re-check
 # derives again are unchanged, and need no model instance.
 STORED = tuple(f.attname for f in Finding._meta.concrete_fields)
@@ -109,7 +108,8 @@ def findings_upsert(
     other rules are neither read, resolved nor confirmed. stored: the scenario's findings
     of these projects as stored_rows(), read already by the caller (else they are read here).
 
-    History and audit events are written at once, or left in `pending` for its flush().
+    New findings, history and audit events are written at once, or left in `pending` for its
+    flush() (changed, resolved and confirmed findings are written at once either way).
     """
     now = pending.now if pending is not None else timezone.now()
     counts = EvaluationCounts(projects=len(project_ids))
@@ -187,8 +187,6 @@ def findings_upsert(
     counts.new += len(new)
     counts.resolved = len(resolved)
     with transaction.atomic():
-        # ignore_conflicts: a concurrent run may have inserted the same finding first.
-        inserted = copy_insert_new(new, FINDING_KEY)
         fields = [
             "rule_version_id",
             "person_id",
@@ -212,10 +210,7 @@ def findings_upsert(
         if confirmed:
             Finding.objects.filter(pk__in=confirmed).update(last_confirmed=now)
         own = pending or PendingWrites(now=now, run=run)
-        if inserted is None:
-            own.new += new  # read back in flush()
-        else:
-            own.created += inserted
+        own.insert += new
         own.changed += changed
         own.resolved += resolved
         own.before.update(before)

@@ -1,4 +1,4 @@
-"""What a findings upsert leaves to write last: history rows and audit events.
+"""What a findings upsert leaves to write last: new findings, history rows and audit events.
 
 A re-check chunk upserts every scenario, then writes these once, just before its commit.
 """
@@ -11,28 +11,37 @@ from typing import Any
 from django.db import connection
 
 from compliance.models import Finding, RecheckRun
-from compliance.services.bulk import copy_insert_values
+from compliance.services.bulk import copy_insert_new, copy_insert_values
 from projects.auditing import BulkChange, record
+
+FINDING_KEY = ("scenario_id", "rule_id", "project_id", "subject")
 
 
 @dataclass
 class PendingWrites:
-    """History rows and audit events of one or more upserts, written together by flush().
+    """New findings, history rows and audit events of one or more upserts, written together
+    by flush().
 
     A re-check chunk upserts every scenario, then flushes once just before its commit: the
-    audit chain's lock is then held only for that moment, not for the whole chunk.
+    audit chain's lock is then held only for that moment, not for the whole chunk, and the
+    new findings of every scenario go in one COPY. The findings of the scenarios reference
+    the same projects, people and ties: one statement checks and key-share-locks each of those
+    rows once, where one statement per scenario locked them again from each statement's
+    savepoint (a subtransaction), making PostgreSQL combine the lockers into a multixact.
     """
 
     now: Any
     run: RecheckRun | None = None
-    new: list[Finding] = field(default_factory=list)
+    insert: list[Finding] = field(default_factory=list)  # new findings not written yet
+    new: list[Finding] = field(default_factory=list)  # inserted without their ids (not COPY)
     created: list[Finding] = field(default_factory=list)
     changed: list[Finding] = field(default_factory=list)
     resolved: list[Finding] = field(default_factory=list)
     before: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def flush(self) -> None:
-        """Model history (for as-of reports) and audit events for every status change.
+        """The new findings (one statement), then model history (for as-of reports) and audit
+        events for every status change.
 
         Rows inserted without COPY (not PostgreSQL) are read back for their ids; rows a
         concurrent transaction inserted first are not ours and get no event from us.
@@ -41,6 +50,13 @@ class PendingWrites:
         triggers, migration compliance.0013): no deferred check is left for the commit,
         under the audit chain's lock, which every audited write of the portal waits for.
         """
+        if self.insert:
+            # ON CONFLICT semantics: a concurrent run may have inserted the same finding first.
+            inserted = copy_insert_new(self.insert, FINDING_KEY)
+            if inserted is None:
+                self.new += self.insert  # read back below
+            else:
+                self.created += inserted
         created = list(self.created)
         if self.new:
             keys = {(f.scenario_id, f.rule_id, f.project_id, f.subject) for f in self.new}
@@ -60,7 +76,8 @@ class PendingWrites:
             + [BulkChange("update", f, self.before.get(f.pk)) for f in self.changed]
             + [BulkChange("resolve", f, self.before.get(f.pk)) for f in self.resolved]
         )
-        self.new, self.created, self.changed, self.resolved, self.before = [], [], [], [], {}
+        self.insert, self.new, self.created = [], [], []
+        self.changed, self.resolved, self.before = [], [], {}
 
 
 def _history_write(created: list[Finding], updated: list[Finding], now: Any) -> None:

@@ -13,10 +13,9 @@ from django.utils import timezone
 from compliance.audit.chain import audit_verify
 from compliance.audit.models import AuditEvent
 from compliance.models import Finding
-from compliance.services import recheck
+from compliance.services import finding_writes, recheck
 from compliance.services.bulk import copy_insert_new
-from compliance.services.evaluation import FINDING_KEY
-from compliance.services.finding_writes import PendingWrites
+from compliance.services.finding_writes import FINDING_KEY, PendingWrites
 from compliance.services.recheck import recheck_chunk_execute, recheck_request
 from compliance.services.recheck_compile import scenarios_compiled
 from rules.models import PackParameter, Scenario
@@ -53,16 +52,27 @@ def test_a_chunk_appends_its_audit_events_in_one_go_and_the_chain_verifies(
     real = PendingWrites.flush
 
     def counting_flush(self: Any) -> None:
-        appends.append(len(self.created) + len(self.new))
+        appends.append(len(self.insert) + len(self.created) + len(self.new))
         real(self)
 
+    inserts: list[set[int]] = []  # the scenarios of each insert of new findings
+    real_insert = finding_writes.copy_insert_new
+
+    def spying_insert(objs: list[Finding], key: Any) -> Any:
+        inserts.append({f.scenario_id for f in objs})
+        return real_insert(objs, key)
+
     monkeypatch.setattr(PendingWrites, "flush", counting_flush)
+    monkeypatch.setattr(finding_writes, "copy_insert_new", spying_insert)
     monkeypatch.setattr(recheck, "_enqueue_chunks", lambda ids: None)
     run = recheck_request(trigger="test", scope_key="all")
     chunk = run.chunks.get()
     assert recheck_chunk_execute(chunk_id=chunk.pk) == "done"
     findings = Finding.objects.count()
     assert findings > 0 and appends == [findings]  # every scenario's findings, one flush
+    # ... and one insert (one statement on PostgreSQL), the findings of every scenario in it.
+    assert inserts == [set(Finding.objects.values_list("scenario_id", flat=True))]
+    assert len(inserts[0]) > 1
     assert AuditEvent.objects.filter(action="create", object_type="compliance.finding").count() == (
         findings
     )
