@@ -131,7 +131,7 @@ def people_qs(person_ids: Iterable[int]) -> Any:
     )
 
 
-def _raw_rows(qs: Any) -> list[tuple[Any, ...]]:
+def raw_rows(qs: Any) -> list[tuple[Any, ...]]:
     """A queryset's rows as tuples from a raw cursor: no per-row model machinery (ties are the
     bulk of the facts); jsonb arrives as text and is parsed only for the ties that are kept."""
     try:
@@ -196,11 +196,11 @@ def project_facts_build(
         return []
     cache = cache if cache is not None else TieCache(limit=0)
     ids = [p["id"] for p in projects]
-    role_rows = _raw_rows(roles_qs(ids))
+    role_rows = raw_rows(roles_qs(ids))
     on_projects = {row[2] for row in role_rows}
     missing = [pid for pid in on_projects if pid not in cache.by_person]
     narrowing = tie_filter.narrowing if tie_filter is not None else None
-    tie_rows = _raw_rows(ties_qs(missing, ids, narrowing))
+    tie_rows = raw_rows(ties_qs(missing, ids, narrowing))
     cache.rows_fetched += len(tie_rows)
     # (person, tie): a tie scoped to one of these projects of someone already cached
     cached_scoped = [(t[PERSON], t[0]) for t in tie_rows if t[PERSON] in cache.by_person]
@@ -213,10 +213,10 @@ def project_facts_build(
         may_keep, on_lists = tie_filter.may_keep, cache.match_lists
         tie_rows = [t for t in tie_rows if may_keep(t[KIND], on_lists[t[ORG]])]
     new_orgs = {t[ORG] for t in tie_rows} - cache.orgs.keys()
-    for row in _raw_rows(organisations_qs(new_orgs)) if new_orgs else ():
+    for row in raw_rows(organisations_qs(new_orgs)) if new_orgs else ():
         cache.orgs[row[0]] = {"id": row[0], "name": row[1], "country": row[2], "type": row[3]}
     unknown = (on_projects | {t[PERSON] for t in tie_rows}) - cache.people.keys()
-    for pid, name, department in _raw_rows(people_qs(unknown)) if unknown else ():
+    for pid, name, department in raw_rows(people_qs(unknown)) if unknown else ():
         cache.people[pid] = {"id": pid, "name": name, "department": department}
     people = cache.people
     # A person deleted since the roles were read (their roles with them) is left out, as the

@@ -8,10 +8,11 @@ their busiest people before slicing puts most of a person's projects into few ch
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from projects.models import Role
+from rules.facts import raw_rows
 
 # Below this many projects a run is not split further to keep workers busy.
 MIN_CHUNK = 50
@@ -40,17 +41,27 @@ def chunks_plan(ids: Sequence[int], size: int, parallelism: int = 1) -> list[lis
     count = chunks_count(len(ids), size, parallelism)
     if count <= 1:
         return [ids] if ids else []
-    people: dict[int, list[int]] = defaultdict(list)
     roles = Role.objects.filter(project_id__any=set(ids)).order_by()
-    load: dict[int, int] = defaultdict(int)
-    for project_id, person_id in roles.values_list("project_id", "person_id").iterator(10_000):
-        people[project_id].append(person_id)
-        load[person_id] += 1
-
-    def busiest_first(project_id: int) -> tuple[tuple[int, int], ...]:
-        mine = sorted(set(people.get(project_id, ())), key=lambda p: (-load[p], p))
-        return tuple((-load[p], p) for p in mine)
-
-    ordered = sorted(ids, key=lambda pk: (busiest_first(pk), pk))
+    ordered = plan_order(ids, raw_rows(roles.values_list("project_id", "person_id")))
     step = math.ceil(len(ordered) / count)
     return [sorted(ordered[i : i + step]) for i in range(0, len(ordered), step)]
+
+
+def plan_order(ids: Sequence[int], roles: Sequence[tuple[int, int]]) -> list[int]:
+    """The projects in plan order, given their (project, person) role rows: by their people,
+    busiest first (then by id), compared person by person (a project whose people are the
+    first of another's comes first), then by id.
+
+    Each person's place is one integer and each project's key one flat tuple of integers:
+    sorting a portfolio's projects by nested tuples took a second at 100,000 projects."""
+    load = Counter(person for _project, person in roles)
+    if not load:
+        return sorted(ids)
+    span, most = max(load) + 1, max(load.values())
+    place = {p: (most - n) * span + p for p, n in load.items()}  # >= 1: ids are positive
+    people: dict[int, set[int]] = defaultdict(set)
+    for project_id, person_id in roles:
+        people[project_id].add(place[person_id])
+    # -1 ends the people: below every place, so a prefix sorts first, as a shorter tuple would.
+    keys = {pk: (*sorted(mine), -1, pk) for pk, mine in people.items()}
+    return sorted(ids, key=lambda pk: keys.get(pk) or (-1, pk))

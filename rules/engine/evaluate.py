@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -39,6 +39,7 @@ RULE_KEYS = {
 RULE_STATUSES = ("enacted", "guidance", "policy", "proposed", "advisory")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}|\{today\}")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+TemplatePart = str | tuple[str, str]  # literal text, or a (namespace, key) placeholder
 
 
 @dataclass
@@ -58,12 +59,18 @@ class CompiledRule:
     remediation: str
     explanation: str
     effect: dict[str, Any] = field(default_factory=dict)
+    explanation_parts: list[TemplatePart] = field(default_factory=list)  # template_parts()
     content: Mapping[str, Any] = field(default_factory=dict)
     # Guards for tie subjects, from static analysis: a tie that fails them cannot match.
     tie_kinds: frozenset[str] | None = None
     needs_lists: frozenset[str] | None = None
     # Every tie the rule may look at passes one of these (subject ties and quantifiers).
     tie_needs: list[TieNeed] = field(default_factory=list)
+
+    @property
+    def tie_subjects(self) -> bool:
+        """True when the rule's subjects are ties (it finds nothing on a project without)."""
+        return SUBJECTS[self.for_each] == Scope.TIE
 
     def tie_may_match(self, tie: TieFacts) -> bool:
         if self.tie_kinds is not None and tie.tie["kind"] not in self.tie_kinds:
@@ -106,6 +113,13 @@ class FindingResult:
     @property
     def key(self) -> tuple[str, int, str]:
         return (self.rule_key, self.project_id, self.subject)
+
+    def copy(self) -> FindingResult:
+        """A copy with its own trace (modifiers append to it); cheaper than replace()."""
+        clone = object.__new__(FindingResult)
+        clone.__dict__.update(self.__dict__)
+        clone.trace = list(self.trace)
+        return clone
 
 
 def _str(path: str, data: Mapping[str, Any], key: str, default: str | None = None) -> str:
@@ -202,6 +216,7 @@ def compile_rule(
         needs += quantifier_tie_needs(item["when"], params)
     return CompiledRule(
         content=data,
+        explanation_parts=template_parts(explanation),
         tie_needs=needs,
         tie_kinds=required_tie_kinds(condition, params) if tie_scope else None,
         needs_lists=(
@@ -238,28 +253,43 @@ def compile_scenario(
     )
 
 
-def _render(template: str, env: Env, params: Mapping[str, Any]) -> str:
-    def value(m: re.Match[str]) -> str:
-        if m.group(0) == "{today}":
-            return env.today.isoformat()
-        ns, key = m.group(1), m.group(2)
-        if ns == "param":
-            found: Any = params.get(key)
-        elif ns == "value":
-            found = env.values.get(key)
-        else:
-            found = (env.ns.get(ns) or {}).get(key)
-        if found is None:
-            return "ongoing" if (ns, key) == ("tie", "end_date") else "?"
-        if isinstance(found, date):
-            return found.isoformat()
-        if isinstance(found, float):
-            return f"{found:.2f}"
-        if isinstance(found, list | tuple | set | frozenset):
-            return ", ".join(sorted(map(str, found)))
-        return str(found)
+def _render(parts: Sequence[TemplatePart], env: Env, params: Mapping[str, Any]) -> str:
+    return "".join(p if isinstance(p, str) else _placeholder(p, env, params) for p in parts)
 
-    return _PLACEHOLDER.sub(value, template)
+
+def template_parts(template: str) -> list[TemplatePart]:
+    """A template as literal text and (namespace, key) placeholders ("{today}" is
+    ("", "today")), split when the rule is compiled: a chunk renders thousands of
+    explanations from a few templates."""
+    parts: list[TemplatePart] = []
+    at = 0
+    for m in _PLACEHOLDER.finditer(template):
+        parts.append(template[at : m.start()])
+        parts.append(("", "today") if m.group(0) == "{today}" else (m.group(1), m.group(2)))
+        at = m.end()
+    parts.append(template[at:])
+    return [p for p in parts if p != ""]
+
+
+def _placeholder(part: tuple[str, str], env: Env, params: Mapping[str, Any]) -> str:
+    ns, key = part
+    if ns == "":
+        return env.today.isoformat()
+    if ns == "param":
+        found: Any = params.get(key)
+    elif ns == "value":
+        found = env.values.get(key)
+    else:
+        found = (env.ns.get(ns) or {}).get(key)
+    if found is None:
+        return "ongoing" if (ns, key) == ("tie", "end_date") else "?"
+    if isinstance(found, date):
+        return found.isoformat()
+    if isinstance(found, float):
+        return f"{found:.2f}"
+    if isinstance(found, list | tuple | set | frozenset):
+        return ", ".join(sorted(map(str, found)))
+    return str(found)
 
 
 def _shift(severity: str, steps: int, cap: str = "block") -> str:
@@ -312,7 +342,7 @@ def _finding(
     else:
         subject = f"person:{person['id']}" if person else "project"
     explanation = (
-        _render(rule.explanation, env, params) if rule.explanation else "; ".join(env.trace)
+        _render(rule.explanation_parts, env, params) if rule.explanation else "; ".join(env.trace)
     )
     return FindingResult(
         rule_key=rule.key,
@@ -352,6 +382,8 @@ def _rule_results(
 ) -> list[FindingResult]:
     """The findings of one rule on one project (before modifiers); an exception is an ERROR."""
     results: list[FindingResult] = []
+    if not facts.ties and rule.tie_subjects:  # no tie to bind: nothing to find
+        return results
     if not rule.applies(facts.project):
         return results
     try:
@@ -444,6 +476,6 @@ def evaluate_scenarios(
                 if last_use[key] == i:
                     results += found
                 else:
-                    results += [replace(r, trace=list(r.trace)) for r in found]
+                    results += [r.copy() for r in found]
             out[i].extend(_apply_modifiers(scenario, facts, today, results))
     return out

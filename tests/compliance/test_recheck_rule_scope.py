@@ -3,6 +3,8 @@ and chunks keep projects that share people together."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -170,3 +172,32 @@ def test_list_matches_come_in_a_fixed_order_whatever_the_chunk(portfolio: dict[s
     ]
     assert any(t.matches for t in alone[0].ties)
     assert [t.matches for t in alone[0].ties] == [t.matches for t in together[0].ties]
+
+
+def test_plan_order_sorts_by_people_busiest_first_then_id() -> None:
+    """plan_order's flat integer keys give the order its docstring states, checked against
+    that order spelled out with nested tuples on a random portfolio (people on many
+    projects, people sharing projects, projects without anyone, duplicate roles)."""
+    from compliance.services.recheck_plan import plan_order
+
+    rng = random.Random(7)
+    ids = list(range(1, 400))
+    roles = [
+        (project, rng.choice([rng.randint(1, 15), rng.randint(1, 300)]))
+        for project in ids[:350]  # the last 49 projects have no one
+        for _ in range(rng.randint(1, 4))
+    ]
+    load = Counter(person for _project, person in roles)
+    people: dict[int, set[int]] = {}
+    for project, person in roles:
+        people.setdefault(project, set()).add(person)
+
+    def spelled_out(pk: int) -> tuple[tuple[tuple[int, int], ...], int]:
+        mine = sorted(people.get(pk, ()), key=lambda p: (-load[p], p))
+        return tuple((-load[p], p) for p in mine), pk
+
+    assert plan_order(ids, roles) == sorted(ids, key=spelled_out)
+    assert plan_order(ids, []) == ids
+    busiest = min(load, key=lambda p: (-load[p], p))
+    first = plan_order(ids, roles)[49]  # after the projects without anyone
+    assert busiest in people[first]

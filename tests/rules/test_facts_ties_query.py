@@ -8,13 +8,13 @@ from django.db import connection, transaction
 
 from projects.models import Tie
 from rules.engine.prefilter import TieNarrowing
-from rules.facts import TIE_COLUMNS, _raw_rows, ties_qs
+from rules.facts import TIE_COLUMNS, raw_rows, ties_qs
 from tests.factories import PersonFactory, ProjectFactory, TieFactory
 from tests.services import require_postgresql
 
 
 def _ids(qs: object) -> list[int]:
-    return sorted(row[0] for row in _raw_rows(qs))
+    return sorted(row[0] for row in raw_rows(qs))
 
 
 @pytest.mark.django_db
