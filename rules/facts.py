@@ -15,7 +15,11 @@ from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES
 from rules.engine import ProjectFacts, TieFacts
 from rules.engine.prefilter import TieFilter, TieNarrowing
-from rules.facts_ties import (
+from rules.facts_ties import (  # TIE_COLUMNS, KIND, ORG, PERSON: the tie rows fetched here
+    KIND,
+    ORG,
+    PERSON,
+    TIE_COLUMNS,
     Entry,
     TieCache,
     by_person,
@@ -97,22 +101,6 @@ def ties_qs(
     of_people = qs.filter(person_id__any=people).values_list(*TIE_COLUMNS)
     scoped = qs.filter(project_id__any=set(ids)).exclude(person_id__any=people)
     return of_people.union(scoped.values_list(*TIE_COLUMNS), all=True)
-
-
-TIE_COLUMNS = (
-    "id",
-    "person_id",
-    "kind",
-    "start_date",
-    "end_date",
-    "compensated",
-    "source",
-    "disclosed_in",
-    "project_id",
-    "organisation_id",
-)
-KIND, ORG = TIE_COLUMNS.index("kind"), TIE_COLUMNS.index("organisation_id")
-PERSON = TIE_COLUMNS.index("person_id")
 
 
 def organisations_qs(org_ids: Iterable[int]) -> Any:

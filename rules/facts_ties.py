@@ -14,13 +14,29 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from projects.vocabulary import TIE_KINDS
-from rules.engine.prefilter import TieFilter
+from rules.engine.prefilter import TieFilter, hashable_row
 from rules.models import OrganisationMatch
+
+# A tie row as rules.facts fetches it: the columns, in order.
+TIE_COLUMNS = (
+    "id",
+    "person_id",
+    "kind",
+    "start_date",
+    "end_date",
+    "compensated",
+    "source",
+    "disclosed_in",
+    "project_id",
+    "organisation_id",
+)
+KIND, ORG = TIE_COLUMNS.index("kind"), TIE_COLUMNS.index("organisation_id")
+PERSON = TIE_COLUMNS.index("person_id")
 
 # (tie, organisation, person, list matches of the organisation, prefilter mask: -1 unfiltered)
 Entry = tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[dict[str, Any]], int]
@@ -42,6 +58,9 @@ class TieCache:
     # A cached person's ties that rules applying to a project may use, by (person, the
     # project's prefilter mask): sponsor and status take few values, people recur.
     usable: dict[tuple[int, int], list[Entry]] = field(default_factory=dict)
+    # Tie mask specs by (organisation, tie kind): see TieFilter.row_masker. Kept as long as
+    # the organisations' facts they were made from.
+    row_specs: dict[tuple[int, str], Any] = field(default_factory=dict)
     size: int = 0
     rows_fetched: int = 0  # tie rows the facts builds using this cache asked the database for
 
@@ -61,6 +80,7 @@ class TieCache:
         self.match_lists.clear()
         self.people.clear()
         self.usable.clear()
+        self.row_specs.clear()
         self.size = self.rows_fetched = 0
 
     def keep(self, person_id: int, entries: list[Entry]) -> None:
@@ -122,40 +142,53 @@ def entries_build(
     tie_rows: list[tuple[Any, ...]], tie_filter: TieFilter | None, cache: TieCache
 ) -> list[Entry]:
     """Kept ties of these rows (TIE_COLUMNS order), in row order. The rows' organisations,
-    matches and people must be in the cache (see rules.facts)."""
+    matches and people must be in the cache (see rules.facts). With a tie filter, a row's
+    mask is worked out from the row itself (TieFilter.row_masker): the ties it drops are
+    never built."""
     orgs, people, matches, lists = cache.orgs, cache.people, cache.matches, cache.match_lists
     out: list[Entry] = []
-    for (
-        tie_id,
-        person_id,
-        kind,
-        start,
-        end,
-        compensated,
-        source,
-        disclosed,
-        project,
-        org_id,
-    ) in tie_rows:
-        tie: dict[str, Any] = {
-            "id": tie_id,
-            "kind": kind,
-            "kind_label": kind_label(kind),
-            "start_date": start,
-            "end_date": end,
-            "compensated": compensated,
-            "source": source,
-            "disclosed_in": documents(disclosed),
-            "project_id": project,
-        }
-        org = orgs[org_id]
-        mask = -1  # no filter: every rule may use it
-        if tie_filter is not None:
-            mask = tie_filter.tie_mask(tie, org, lists.get(org_id, EMPTY))
-            if not mask:
-                continue
-        out.append((tie, org, people[person_id], matches.get(org_id, []), mask))
+    if tie_filter is None:
+        for row in tie_rows:
+            org_id = row[ORG]
+            entry = (tie_dict(row), orgs[org_id], people[row[PERSON]], matches.get(org_id, []), -1)
+            out.append(entry)
+        return out
+    masker = tie_filter.row_masker(TIE_COLUMNS)
+    masks, specs = masker.masks, cache.row_specs
+    for row in tie_rows:
+        org_id, kind = row[ORG], row[KIND]
+        spec = specs.get((org_id, kind))
+        if spec is None:
+            spec = specs[(org_id, kind)] = masker.spec(kind, orgs[org_id], lists.get(org_id, EMPTY))
+        key = (spec[1], spec[0](row))
+        try:
+            mask = masks.get(key)
+        except TypeError:  # a JSON value not read as text (a list)
+            key = (spec[1], hashable_row(spec[0](row)))
+            mask = masks.get(key)
+        if mask is None:
+            mask = masker.learn(key, tie_dict(row), orgs[org_id], lists.get(org_id, EMPTY))
+        if mask:
+            out.append(
+                (tie_dict(row), orgs[org_id], people[row[PERSON]], matches.get(org_id, []), mask)
+            )
     return out
+
+
+def tie_dict(row: Sequence[Any]) -> dict[str, Any]:
+    """A tie's facts from its row (TIE_COLUMNS order)."""
+    tie_id, _person, kind, start, end, compensated, source, disclosed, project, _org = row
+    return {
+        "id": tie_id,
+        "kind": kind,
+        "kind_label": kind_label(kind),
+        "start_date": start,
+        "end_date": end,
+        "compensated": compensated,
+        "source": source,
+        "disclosed_in": documents(disclosed),
+        "project_id": project,
+    }
 
 
 def by_person(entries: Iterable[Entry]) -> dict[int, list[Entry]]:

@@ -10,7 +10,8 @@ whether a tie satisfies a condition; `every` keeps all ties).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -72,6 +73,7 @@ class TieFilter:
         self._readers: dict[tuple[str, frozenset[str]], tuple[Any, ...]] = {}
         self._masks: dict[tuple[Any, ...], int] = {}
         self._may_keep: dict[tuple[str, frozenset[str]], bool] = {}
+        self._row_maskers: dict[tuple[str, ...], RowMasker] = {}
 
     @classmethod
     def for_scenarios(cls, scenarios: Iterable[CompiledScenario]) -> TieFilter | None:
@@ -128,22 +130,34 @@ class TieFilter:
     def tie_mask(self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str]) -> int:
         kind = tie["kind"]
         readers = self._readers.get((kind, lists))
-        if readers is None:  # the facts read by the tests of the guards that may admit the tie
-            names = sorted(
-                {
-                    name
-                    for _bit, g in self._candidates(kind)
-                    if g.test is not None and (g.lists is None or g.lists & lists)
-                    for name in g.facts
-                }
-                - {"tie.kind"}
-            )
+        if readers is None:
+            names = self.facts_read(kind, lists)
             readers = self._readers[(kind, lists)] = tuple(_reader(name) for name in names)
         key = (kind, lists, *[read(tie, org) for read in readers])
         mask = self._masks.get(key)
         if mask is None:
             mask = self._masks[key] = self._tie_mask(tie, org, lists)
         return mask
+
+    def facts_read(self, kind: str, lists: frozenset[str]) -> list[str]:
+        """The facts read by the tests of the guards that may admit a tie of this kind with
+        these list matches (its kind aside): a tie's mask depends on nothing else."""
+        return sorted(
+            {
+                name
+                for _bit, g in self._candidates(kind)
+                if g.test is not None and (g.lists is None or g.lists & lists)
+                for name in g.facts
+            }
+            - {"tie.kind"}
+        )
+
+    def row_masker(self, columns: Sequence[str]) -> RowMasker:
+        """tie_mask for ties still database rows with these columns (see RowMasker)."""
+        masker = self._row_maskers.get(tuple(columns))
+        if masker is None:
+            masker = self._row_maskers[tuple(columns)] = RowMasker(self, columns)
+        return masker
 
     def _tie_mask(
         self, tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str] | set[str]
@@ -172,6 +186,61 @@ class TieFilter:
             mask = sum(1 << i for i, g in enumerate(self.guards) if g.applies(project))
             self._project_masks[key] = mask
         return mask
+
+
+class RowMasker:
+    """Tie masks from database rows (`columns` name a row's values: a tie's field names with
+    "person_id" and "organisation_id"), before the ties' dicts are built: a full re-check
+    drops more than half of the ties it fetches, and building their dicts first cost more
+    than the test.
+
+    A mask depends on the tie's kind, its organisation's list matches and the values the
+    guards' tests read. spec() gives, for a kind and an organisation, the key's fixed part
+    and a getter of the row values read; the caller keeps specs per organisation and kind
+    for as long as it keeps the organisation's facts, and looks masks up in `masks` by
+    (fixed part, row values), calling learn() for a key not seen yet."""
+
+    def __init__(self, tie_filter: TieFilter, columns: Sequence[str]) -> None:
+        self.filter = tie_filter
+        self.columns = {name: i for i, name in enumerate(columns)}
+        self.masks: dict[tuple[Any, ...], int] = {}
+
+    def spec(
+        self, kind: str, org: dict[str, Any], lists: frozenset[str]
+    ) -> tuple[Callable[[Sequence[Any]], tuple[Any, ...]], tuple[Any, ...]]:
+        tie_at: list[int] = []
+        org_keys: list[str] = []
+        for name in self.filter.facts_read(kind, lists):
+            space, key = name.split(".", 1)
+            if space == "org":
+                org_keys.append(key)
+            elif space != "tie":
+                raise KeyError(f"a tie guard reads {name}: only tie and org facts are known here")
+            elif (at := self.columns.get(_COLUMN.get(key, key))) is not None:
+                tie_at.append(at)
+        # A tie fact that is no column (kind_label) follows from the kind, in the fixed part.
+        # The kind's column twice: the getter returns a tuple however few values are read.
+        kind_at = self.columns["kind"]
+        getter = operator.itemgetter(kind_at, kind_at, *tie_at)
+        return getter, (kind, lists, *[_hashable(org.get(k)) for k in org_keys])
+
+    def learn(
+        self, key: tuple[Any, ...], tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str]
+    ) -> int:
+        mask = self.masks[key] = self.filter._tie_mask(tie, org, lists)
+        return mask
+
+
+_COLUMN = {"disclosed": "disclosed_in"}  # a tie fact named otherwise than its column
+
+
+def _hashable(value: Any) -> Any:
+    """A value as a key part: a list (a JSON value not read as text) made a set."""
+    return frozenset(value) if isinstance(value, list | tuple | set) else value
+
+
+def hashable_row(values: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(_hashable(v) for v in values)
 
 
 def _guard_key(rule: CompiledRule, need: TieNeed) -> str:

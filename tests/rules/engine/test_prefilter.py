@@ -82,3 +82,74 @@ def test_a_rule_that_may_look_at_every_tie_disables_the_filter() -> None:
     project_only = _rule("P", {"fact": "project.sponsor", "eq": "DOD"})
     f = _filter(project_only)
     assert f is not None and not _kept(f, tie())
+
+
+def test_masks_worked_out_from_rows_equal_those_of_built_ties() -> None:
+    """entries_build masks ties from their rows and builds only the kept ones: the same
+    masks as TieFilter.tie_mask on the built ties, whether disclosed_in comes as JSON text (a
+    raw cursor) or as a list, and whichever organisation a row of the same values names."""
+    from datetime import date
+
+    from rules.facts_ties import TIE_COLUMNS, TieCache, entries_build, tie_dict
+
+    f = _filter(
+        _rule(
+            "D",
+            {
+                "all": [
+                    {"fact": "tie.kind", "in": ["funding", "appointment"]},
+                    {"fact": "tie.compensated", "eq": True},
+                    {"fact": "org.country", "in": ["CN", "RU"]},
+                ]
+            },
+            for_each="key_ties",
+        ),
+        _rule(
+            "L",
+            {"all": [{"fact": "tie.kind", "eq": "coauthorship"}, {"listed": {"lists": ["EL"]}}]},
+            for_each="key_ties",
+        ),
+        _rule(
+            "U",
+            {
+                "all": [
+                    {"fact": "tie.kind", "eq": "funding"},
+                    {"fact": "tie.disclosed", "eq": False},
+                ]
+            },
+            for_each="key_ties",
+        ),
+    )
+    assert f is not None
+    cache = TieCache()
+    countries = {1: "CN", 2: "GB", 3: "RU", 4: "CN"}
+    for org_id, country in countries.items():
+        cache.orgs[org_id] = {"id": org_id, "name": f"O{org_id}", "country": country, "type": "u"}
+        listed = [match("EL")] if org_id in (2, 4) else []
+        cache.matches[org_id] = listed
+        cache.match_lists[org_id] = frozenset(m["list"] for m in listed)
+    cache.people[9] = {"id": 9, "name": "P", "department": "D"}
+    rows = []
+    for i, (kind, compensated, disclosed, org_id) in enumerate(
+        (kind, compensated, disclosed, org_id)
+        for kind in ("funding", "appointment", "coauthorship", "patent")
+        for compensated in (True, False)
+        for disclosed in ("[]", '["nih_biosketch"]', ["nih_biosketch"], [])
+        for org_id in countries
+    ):
+        row = (i, 9, kind, date(2024, 1, 1), None, compensated, "self", disclosed, None, org_id)
+        rows.append(row)
+    assert len(rows[0]) == len(TIE_COLUMNS)
+
+    kept = entries_build(rows, f, cache)
+
+    expected = []
+    for row in rows:
+        tie_facts, org = tie_dict(row), cache.orgs[row[-1]]
+        mask = f.tie_mask(tie_facts, org, cache.match_lists[row[-1]])
+        if mask:
+            expected.append((tie_facts["id"], mask))
+    assert [(e[0]["id"], e[4]) for e in kept] == expected
+    assert {e[0]["kind"] for e in kept} == {"funding", "appointment", "coauthorship"}
+    assert len(kept) < len(rows)
+    assert len(entries_build(rows, None, cache)) == len(rows)  # no filter: every tie, mask -1
