@@ -58,9 +58,9 @@ class TieCache:
     # A cached person's ties that rules applying to a project may use, by (person, the
     # project's prefilter mask): sponsor and status take few values, people recur.
     usable: dict[tuple[int, int], list[Entry]] = field(default_factory=dict)
-    # Tie mask specs by (organisation, tie kind): see TieFilter.row_masker. Kept as long as
-    # the organisations' facts they were made from.
-    row_specs: dict[tuple[int, str], Any] = field(default_factory=dict)
+    # Each organisation's part of its ties' mask keys (TieFilter.row_masker), made from the
+    # organisation's facts above: kept as long as they are.
+    org_parts: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     size: int = 0
     rows_fetched: int = 0  # tie rows the facts builds using this cache asked the database for
 
@@ -80,7 +80,7 @@ class TieCache:
         self.match_lists.clear()
         self.people.clear()
         self.usable.clear()
-        self.row_specs.clear()
+        self.org_parts.clear()
         self.size = self.rows_fetched = 0
 
     def keep(self, person_id: int, entries: list[Entry]) -> None:
@@ -154,24 +154,30 @@ def entries_build(
             out.append(entry)
         return out
     masker = tie_filter.row_masker(TIE_COLUMNS)
-    masks, specs = masker.masks, cache.row_specs
+    masks, getters, org_parts = masker.masks, masker.getters, cache.org_parts
     for row in tie_rows:
         org_id, kind = row[ORG], row[KIND]
-        spec = specs.get((org_id, kind))
-        if spec is None:
-            spec = specs[(org_id, kind)] = masker.spec(kind, orgs[org_id], lists.get(org_id, EMPTY))
-        key = (spec[1], spec[0](row))
+        part = org_parts.get(org_id)
+        if part is None:
+            part = org_parts[org_id] = masker.org_part(orgs[org_id], lists.get(org_id, EMPTY))
+        get = getters.get((kind, part[0])) or masker.getter(kind, part[0])
+        key = (kind, part, get(row))
         try:
             mask = masks.get(key)
         except TypeError:  # a JSON value not read as text (a list)
-            key = (spec[1], hashable_row(spec[0](row)))
+            key = (kind, part, hashable_row(get(row)))
             mask = masks.get(key)
         if mask is None:
-            mask = masker.learn(key, tie_dict(row), orgs[org_id], lists.get(org_id, EMPTY))
+            mask = masker.learn(key, tie_dict(row), orgs[org_id], part[0])
         if mask:
-            out.append(
-                (tie_dict(row), orgs[org_id], people[row[PERSON]], matches.get(org_id, []), mask)
+            entry = (
+                tie_dict(row),
+                orgs[org_id],
+                people[row[PERSON]],
+                matches.get(org_id, []),
+                mask,
             )
+            out.append(entry)
     return out
 
 

@@ -96,7 +96,9 @@ def recheck_request(
             codes = sorted(set(codes) | carried_codes)
         if rule_keys:
             scope["rules"] = sorted(set(rule_keys))
-        chunks = chunks_plan(ids, chunk_size, settings.RECHECK_PARALLELISM)
+        chunks = chunks_plan(
+            ids, chunk_size, settings.RECHECK_PARALLELISM, every=project_ids is None
+        )
         run = RecheckRun.objects.create(
             trigger=trigger,
             scope=scope,

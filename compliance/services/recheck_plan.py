@@ -29,19 +29,24 @@ def chunks_count(n: int, size: int, parallelism: int = 1) -> int:
     return max(needed, min(balanced, max(1, n // MIN_CHUNK)))
 
 
-def chunks_plan(ids: Sequence[int], size: int, parallelism: int = 1) -> list[list[int]]:
+def chunks_plan(
+    ids: Sequence[int], size: int, parallelism: int = 1, every: bool = False
+) -> list[list[int]]:
     """Equal slices of at most `size` projects, every project exactly once, in a number of
     chunks that is a multiple of `parallelism` (see chunks_count).
 
     A project's sort key is its people, busiest first (busy = roles on more projects in
     scope), then its id: projects of the same busy person are adjacent, and among them those
-    sharing the next person too. A single chunk needs no grouping.
+    sharing the next person too. A single chunk needs no grouping. `every`: the ids are
+    every project's (a full run): the roles are read without a filter on 100,000 ids.
     """
     ids = sorted(set(ids))
     count = chunks_count(len(ids), size, parallelism)
     if count <= 1:
         return [ids] if ids else []
-    roles = Role.objects.filter(project_id__any=set(ids)).order_by()
+    roles = Role.objects.order_by()
+    if not every:
+        roles = roles.filter(project_id__any=set(ids))
     ordered = plan_order(ids, raw_rows(roles.values_list("project_id", "person_id")))
     step = math.ceil(len(ordered) / count)
     return [sorted(ordered[i : i + step]) for i in range(0, len(ordered), step)]

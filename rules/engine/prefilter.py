@@ -195,34 +195,44 @@ class RowMasker:
     than the test.
 
     A mask depends on the tie's kind, its organisation's list matches and the values the
-    guards' tests read. spec() gives, for a kind and an organisation, the key's fixed part
-    and a getter of the row values read; the caller keeps specs per organisation and kind
-    for as long as it keeps the organisation's facts, and looks masks up in `masks` by
-    (fixed part, row values), calling learn() for a key not seen yet."""
+    guards' tests read. A mask's key is (kind, org_part(), getter(kind, lists)(row)): the
+    caller keeps each organisation's part as long as it keeps the organisation's facts,
+    looks masks up in `masks` and calls learn() for a key not seen yet."""
 
     def __init__(self, tie_filter: TieFilter, columns: Sequence[str]) -> None:
         self.filter = tie_filter
         self.columns = {name: i for i, name in enumerate(columns)}
         self.masks: dict[tuple[Any, ...], int] = {}
+        self.getters: dict[tuple[str, frozenset[str]], Callable[..., tuple[Any, ...]]] = {}
+        # Organisation facts any guard reads (a key may hold more than a kind's guards read).
+        self.org_keys = sorted(
+            {
+                name.split(".", 1)[1]
+                for g in tie_filter.guards
+                for name in g.facts
+                if name.startswith("org.")
+            }
+        )
 
-    def spec(
-        self, kind: str, org: dict[str, Any], lists: frozenset[str]
-    ) -> tuple[Callable[[Sequence[Any]], tuple[Any, ...]], tuple[Any, ...]]:
+    def org_part(self, org: dict[str, Any], lists: frozenset[str]) -> tuple[Any, ...]:
+        return (lists, *[_hashable(org.get(k)) for k in self.org_keys])
+
+    def getter(self, kind: str, lists: frozenset[str]) -> Callable[..., tuple[Any, ...]]:
+        """row -> the row values the guards that may admit this tie read (a tie fact that is
+        no column, like kind_label, follows from the kind, already in the key)."""
+        found = self.getters.get((kind, lists))
+        if found is not None:
+            return found
         tie_at: list[int] = []
-        org_keys: list[str] = []
         for name in self.filter.facts_read(kind, lists):
             space, key = name.split(".", 1)
-            if space == "org":
-                org_keys.append(key)
-            elif space != "tie":
+            if space not in ("tie", "org"):
                 raise KeyError(f"a tie guard reads {name}: only tie and org facts are known here")
-            elif (at := self.columns.get(_COLUMN.get(key, key))) is not None:
+            if space == "tie" and (at := self.columns.get(_COLUMN.get(key, key))) is not None:
                 tie_at.append(at)
-        # A tie fact that is no column (kind_label) follows from the kind, in the fixed part.
-        # The kind's column twice: the getter returns a tuple however few values are read.
-        kind_at = self.columns["kind"]
-        getter = operator.itemgetter(kind_at, kind_at, *tie_at)
-        return getter, (kind, lists, *[_hashable(org.get(k)) for k in org_keys])
+        kind_at = self.columns["kind"]  # twice: a tuple however few values are read
+        found = self.getters[(kind, lists)] = operator.itemgetter(kind_at, kind_at, *tie_at)
+        return found
 
     def learn(
         self, key: tuple[Any, ...], tie: dict[str, Any], org: dict[str, Any], lists: frozenset[str]

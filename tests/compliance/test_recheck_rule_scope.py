@@ -122,6 +122,7 @@ def test_chunks_put_projects_of_a_shared_person_together(rules_loaded: None) -> 
     assert all(len(c) <= 4 for c in chunks)
     busy_ids = {p.pk for i, p in enumerate(projects) if i % 3 == 0}
     assert busy_ids in [set(c) for c in chunks]  # the 4 projects of one person share a chunk
+    assert chunks_plan(ids, 4, every=True) == chunks  # a full run reads every role unfiltered
     assert chunks_plan(ids[:3], 4) == [sorted(ids[:3])] and chunks_plan([], 4) == []
 
 
