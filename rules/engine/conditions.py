@@ -310,11 +310,23 @@ def _period(start: date | None, end: date | None) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, frozenset | set):
+    if isinstance(value, frozenset):  # mostly the same few objects (a rule's kinds or lists)
+        seen = _SHOWN.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        if len(_SHOWN) > 10_000:
+            _SHOWN.clear()
+        shown = "[" + ", ".join(sorted(map(str, value))) + "]"
+        _SHOWN[id(value)] = (value, shown)  # the set held: its id is not reused meanwhile
+        return shown
+    if isinstance(value, set):
         return "[" + ", ".join(sorted(map(str, value))) + "]"
     if isinstance(value, date):
         return value.isoformat()
     return repr(value)
+
+
+_SHOWN: dict[int, tuple[frozenset[Any], str]] = {}
 
 
 def _leaf(op: str, get: Callable[[Env], Any], value: Callable[[Env], Any], label: str) -> Pred:

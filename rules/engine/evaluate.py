@@ -254,7 +254,7 @@ def compile_scenario(
 
 
 def _render(parts: Sequence[TemplatePart], env: Env, params: Mapping[str, Any]) -> str:
-    return "".join(p if isinstance(p, str) else _placeholder(p, env, params) for p in parts)
+    return "".join([p if isinstance(p, str) else _placeholder(p, env, params) for p in parts])
 
 
 def template_parts(template: str) -> list[TemplatePart]:
@@ -459,23 +459,33 @@ def evaluate_scenarios(
     scenario; each scenario gets its own copies, then its own modifiers.
     """
     out: list[list[FindingResult]] = [[] for _ in scenarios]
-    # Modifiers change a scenario's results in place: each scenario but the last one to use
-    # a rule version gets copies, the last one the originals.
+    # Each distinct rule version gets a slot in a per-project memo. Modifiers change a
+    # scenario's results in place: each scenario but the last one to use a rule version gets
+    # copies, the last one the originals.
+    versions = dict.fromkeys((r.key, r.version) for sc in scenarios for r in sc.rules)
+    slots = {version: n for n, version in enumerate(versions)}
     last_use = {(r.key, r.version): i for i, sc in enumerate(scenarios) for r in sc.rules}
+    steps = [
+        [
+            (rule, slots[(rule.key, rule.version)], last_use[(rule.key, rule.version)] == i)
+            for rule in scenario.rules
+        ]
+        for i, scenario in enumerate(scenarios)
+    ]
+    tie_rules = {slots[(r.key, r.version)] for sc in scenarios for r in sc.rules if r.tie_subjects}
     for facts in projects:
-        memo: dict[tuple[str, str], list[FindingResult]] = {}
+        memo: list[list[FindingResult] | None] = [None] * len(slots)
+        if not facts.ties:  # no tie to bind: the tie rules find nothing
+            for slot in tie_rules:
+                memo[slot] = []
         for i, scenario in enumerate(scenarios):
             results: list[FindingResult] = []
-            for rule in scenario.rules:
-                key = (rule.key, rule.version)
-                found = memo.get(key)
+            for rule, slot, last in steps[i]:
+                found = memo[slot]
                 if found is None:
-                    found = memo[key] = _rule_results(rule, facts, today, scenario.params)
+                    found = memo[slot] = _rule_results(rule, facts, today, scenario.params)
                 if not found:  # most rules find nothing on most projects
                     continue
-                if last_use[key] == i:
-                    results += found
-                else:
-                    results += [r.copy() for r in found]
+                results += found if last else [r.copy() for r in found]
             out[i].extend(_apply_modifiers(scenario, facts, today, results))
     return out

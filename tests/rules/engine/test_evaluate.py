@@ -90,3 +90,13 @@ def test_a_project_without_ties_gets_project_findings_but_no_tie_findings() -> N
     assert [(f.rule_key, f.subject) for f in found] == [("P", "project")]
     with_tie = evaluate(scenario, [facts([tie(7, matches=[match("DOD1286")])])], TODAY)
     assert [(f.rule_key, f.subject) for f in with_tie] == [("T", "tie:7"), ("P", "project")]
+
+
+def test_shown_sets_are_their_own_content_though_kept_for_reuse() -> None:
+    from rules.engine.conditions import _show
+
+    kinds = frozenset({"funding", "appointment"})
+    assert _show(kinds) == "[appointment, funding]" == _show(kinds)
+    for i in range(200):  # new sets, made and dropped: none is shown as another
+        assert _show(frozenset({f"k{i}", "a"})) == f"[a, k{i}]"
+    assert _show({"b", "a"}) == "[a, b]" and _show(date(2026, 1, 2)) == "2026-01-02"
