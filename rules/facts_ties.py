@@ -167,17 +167,13 @@ def entries_build(
         except TypeError:  # a JSON value not read as text (a list)
             key = (kind, part, hashable_row(get(row)))
             mask = masks.get(key)
+        tie = None
         if mask is None:
-            mask = masker.learn(key, tie_dict(row), orgs[org_id], part[0])
+            tie = tie_dict(row)
+            mask = masker.learn(key, tie, orgs[org_id], part[0])
         if mask:
-            entry = (
-                tie_dict(row),
-                orgs[org_id],
-                people[row[PERSON]],
-                matches.get(org_id, []),
-                mask,
-            )
-            out.append(entry)
+            tie = tie or tie_dict(row)
+            out.append((tie, orgs[org_id], people[row[PERSON]], matches.get(org_id, []), mask))
     return out
 
 

@@ -316,14 +316,18 @@ def _show(value: Any) -> str:
             return seen[1]
         if len(_SHOWN) > 10_000:
             _SHOWN.clear()
-        shown = "[" + ", ".join(sorted(map(str, value))) + "]"
+        shown = _set_text(value)
         _SHOWN[id(value)] = (value, shown)  # the set held: its id is not reused meanwhile
         return shown
     if isinstance(value, set):
-        return "[" + ", ".join(sorted(map(str, value))) + "]"
+        return _set_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return repr(value)
+
+
+def _set_text(value: set[Any] | frozenset[Any]) -> str:
+    return "[" + ", ".join(sorted(map(str, value))) + "]"
 
 
 _SHOWN: dict[int, tuple[frozenset[Any], str]] = {}

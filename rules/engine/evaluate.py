@@ -472,12 +472,8 @@ def evaluate_scenarios(
         ]
         for i, scenario in enumerate(scenarios)
     ]
-    tie_rules = {slots[(r.key, r.version)] for sc in scenarios for r in sc.rules if r.tie_subjects}
     for facts in projects:
         memo: list[list[FindingResult] | None] = [None] * len(slots)
-        if not facts.ties:  # no tie to bind: the tie rules find nothing
-            for slot in tie_rules:
-                memo[slot] = []
         for i, scenario in enumerate(scenarios):
             results: list[FindingResult] = []
             for rule, slot, last in steps[i]:

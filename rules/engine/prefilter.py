@@ -225,10 +225,8 @@ class RowMasker:
             return found
         tie_at: list[int] = []
         for name in self.filter.facts_read(kind, lists):
-            space, key = name.split(".", 1)
-            if space not in ("tie", "org"):
-                raise KeyError(f"a tie guard reads {name}: only tie and org facts are known here")
-            if space == "tie" and (at := self.columns.get(_COLUMN.get(key, key))) is not None:
+            space, key = _fact_key(name)
+            if space == "tie" and (at := self.columns.get(key)) is not None:
                 tie_at.append(at)
         kind_at = self.columns["kind"]  # twice: a tuple however few values are read
         found = self.getters[(kind, lists)] = operator.itemgetter(kind_at, kind_at, *tie_at)
@@ -241,7 +239,15 @@ class RowMasker:
         return mask
 
 
-_COLUMN = {"disclosed": "disclosed_in"}  # a tie fact named otherwise than its column
+def _fact_key(name: str) -> tuple[str, str]:
+    """A guard's fact as (tie or org, the key of its value in the tie's or organisation's
+    facts, which is also the tie's column)."""
+    space, key = name.split(".", 1)
+    if space not in ("tie", "org"):
+        raise KeyError(f"a tie guard reads {name}: only tie and org facts are known here")
+    if name == "tie.disclosed":  # a tie fact named otherwise than its column
+        key = "disclosed_in"
+    return space, key
 
 
 def _hashable(value: Any) -> Any:
@@ -291,11 +297,7 @@ def _fact_names(node: Any) -> set[str]:
 
 def _reader(name: str) -> Any:
     """A function (tie, org) -> the fact's value, hashable (a mask cache key part)."""
-    space, key = name.split(".", 1)
-    if space not in ("tie", "org"):
-        raise KeyError(f"a tie guard reads {name}: only tie and org facts are known here")
-    if name == "tie.disclosed":
-        key = "disclosed_in"
+    space, key = _fact_key(name)
 
     def read(tie: dict[str, Any], org: dict[str, Any]) -> Any:
         value = (tie if space == "tie" else org).get(key)
