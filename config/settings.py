@@ -87,7 +87,11 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections are kept for a minute, by web requests and worker tasks alike (see
+    # config/celery.py), and checked before reuse: one the server dropped is replaced.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
 else:
     DATABASES = {
         "default": {
@@ -139,6 +143,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A message whose worker died unacknowledged is redelivered after this many seconds.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Celery closes a worker's database connections before and after every task unless this is
+# set; with it, connections live across tasks as across web requests (CONN_MAX_AGE, checked
+# after every task by config/celery.py), and Celery still closes them every this many tasks.
+CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100)
 
 # --- Re-checks -----------------------------------------------------------------------
 # Projects per chunk, at most: one transaction each. Bigger chunks mean fewer round trips but

@@ -270,3 +270,27 @@ def test_a_published_rule_change_rechecks_only_its_scope_with_a_real_worker(
     _wait(lambda: _finished(back), what="the second rule change run")
     reviewed.refresh_from_db()
     assert reviewed.status == "open" and reviewed.review_status == "mitigation_required"
+
+
+def test_a_worker_keeps_one_database_connection_across_the_chunks_it_runs(
+    big_portfolio: list[int], workers: Workers
+) -> None:
+    """Celery's default is a new connection per task: ten chunks, ten server processes."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        started = cursor.fetchone()[0]
+    workers.start()
+    run = recheck_request(trigger="reuse test", scope_key="all", today=TODAY, chunk_size=3)
+    _wait(lambda: _finished(run), what="the run")
+    assert run.status == "done" and run.chunks_done == 10
+    first_done = run.chunks.order_by("finished_at").values_list("finished_at", flat=True)[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT backend_start FROM pg_stat_activity WHERE datname = current_database() "
+            "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+            "AND backend_start >= %s",
+            [started],
+        )
+        opened = [row[0] for row in cursor.fetchall()]
+    assert len(opened) == 1  # the worker's, idle now
+    assert opened[0] <= first_done  # it served the first chunk and every one after
