@@ -145,7 +145,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Celery closes a worker's database connections before and after every task unless this is
 # set; with it, connections live across tasks as across web requests (CONN_MAX_AGE, checked
-# after every task by config/celery.py), and Celery still closes them every this many tasks.
+# before and after every task by config/celery.py); Celery still closes them every this many
+# tasks.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100)
 
 # --- Re-checks -----------------------------------------------------------------------
