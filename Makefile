@@ -4,12 +4,28 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint typecheck pytest migrate demo worker beat clean screenshots
+.PHONY: install run test lint typecheck pytest migrate demo worker beat clean screenshots lock
 
-$(VENV)/.installed: pyproject.toml
+UV_VERSION ?= 0.13.8
+LOCK_FLAGS := --universal --generate-hashes --python-version 3.11 --no-header
+
+## Re-resolve requirements/prod.lock and requirements/dev.lock from pyproject.toml (uv, pinned).
+## Add --upgrade-package NAME (LOCK_ARGS=...) to move one dependency, --upgrade for all.
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet uv==$(UV_VERSION)
+	.lock-venv/bin/uv pip compile pyproject.toml requirements/tools.in --extra prod \
+		$(LOCK_FLAGS) $(LOCK_ARGS) -o requirements/prod.lock
+	.lock-venv/bin/uv pip compile pyproject.toml requirements/tools.in --extra prod --extra dev \
+		-c requirements/prod.lock $(LOCK_FLAGS) $(LOCK_ARGS) -o requirements/dev.lock
+
+# Everything comes from the lock (exact versions, SHA-256 hashes); the project itself is
+# installed on top without resolving anything. `make lock` rewrites the locks.
+$(VENV)/.installed: pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements/dev.lock
+	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
+	$(VENV)/bin/pip check
 	touch $@
 
 install: $(VENV)/.installed
@@ -52,4 +68,4 @@ beat: install
 	$(VENV)/bin/celery -A config beat --loglevel=INFO
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .lock-venv db.sqlite3 .mypy_cache .ruff_cache .pytest_cache

@@ -17,6 +17,7 @@ from projects import selectors
 from projects.access import can_administer
 from projects.importing.service import portfolio_import_upload
 from projects.models import Organisation, Person, Project, Role, Tie
+from projects.uploads import request_uploads
 
 
 class VisibleQuerysetMixin:
@@ -156,7 +157,7 @@ class PortfolioImportApi(APIView):
     def post(self, request: Request) -> Response:
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        files = {key: (upload.name or key, upload) for key, upload in request.FILES.items()}
+        files = {up.field: (up.name, up.stream) for up in request_uploads(request)}
         report = portfolio_import_upload(files=files, dry_run=params.validated_data["dry_run"])
         code = status.HTTP_200_OK if report.ok else status.HTTP_400_BAD_REQUEST
         return Response(report.as_dict(), status=code)

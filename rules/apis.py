@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from projects.access import can_administer, can_review
 from projects.apis import IsPortfolioAdmin, VisibleQuerysetMixin
+from projects.uploads import request_uploads
 from rules import selectors
 from rules.lists.parsers import PARSERS
 from rules.models import ListVersion, OrganisationMatch, ReferenceList
@@ -94,17 +95,16 @@ class ListImportApi(APIView):
     def post(self, request: Request) -> Response:
         params = self.InputSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        files = list(request.FILES.values())
+        files = request_uploads(request)
         if not files:
             raise serializers.ValidationError({"file": "Upload the list file."})
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp) / "upload"
             folder.mkdir()
             for upload in files:
-                name = Path(upload.name or "upload").name
-                (folder / name).write_bytes(upload.read())
+                (folder / Path(upload.name).name).write_bytes(upload.stream.read())
             fmt = params.validated_data["format"]
-            path = folder if fmt == "ofac-sdn" else folder / Path(files[0].name or "upload").name
+            path = folder if fmt == "ofac-sdn" else folder / Path(files[0].name).name
             report = list_import(
                 fmt=fmt, path=path, edition=params.validated_data["edition"], user=request.user
             )
