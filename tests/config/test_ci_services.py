@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -48,6 +48,7 @@ def _celery(*args: str) -> subprocess.Popen[str]:
         **os.environ,
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONUNBUFFERED": "1",  # its log lines reach the pipe as they are written
     }
     env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     return subprocess.Popen(
@@ -74,13 +75,33 @@ def test_celery_worker_runs_a_task_through_redis() -> None:
         worker.wait(timeout=30)
 
 
+def _read_until(proc: subprocess.Popen[str], marker: str, timeout: float) -> str:
+    """The process's output until a line holds marker, waiting at most timeout seconds (a
+    loaded machine can take a while to start beat; a fixed sleep made this flaky). A thread
+    reads the pipe, so no line is held back in a buffer that a select() would not see."""
+    assert proc.stdout is not None
+    stream = proc.stdout
+    seen: list[str] = []
+    found = threading.Event()
+
+    def pump() -> None:
+        for line in stream:
+            seen.append(line)
+            if marker in line:
+                found.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    found.wait(timeout)
+    return "".join(seen)
+
+
 def test_celery_beat_starts_against_redis(tmp_path: Path) -> None:
     require_redis()
     beat = _celery("beat", "--loglevel=INFO", f"--schedule={tmp_path / 'beat-schedule'}")
     try:
-        time.sleep(4)
-        assert beat.poll() is None, beat.stdout.read() if beat.stdout else ""
+        output = _read_until(beat, "beat: Starting", timeout=90)
+        assert beat.poll() is None, output
     finally:
         beat.terminate()
-        output, _ = beat.communicate(timeout=30)
+        beat.wait(timeout=30)
     assert "beat: Starting" in output
