@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +192,30 @@ def test_reimporting_the_seed_folder_after_a_single_file_edition_changes_nothing
     list_import(fmt="grantcheck-yaml", path=_next_edition(tmp_path))
     again = list_import(fmt="grantcheck-yaml", path=_next_edition(tmp_path / "again"))
     assert {o.status for o in again.lists} == {"unchanged"}
+
+
+@pytest.mark.django_db
+def test_the_api_previews_an_edition_with_dry_run(
+    seed_lists: None, tmp_path: Path, admin_user: Any, api_client_for: Callable[[Any], Any]
+) -> None:
+    path = _next_edition(tmp_path)
+    versions = ListVersion.objects.count()
+    client = api_client_for(admin_user)
+    with path.open("rb") as fh:
+        response = client.post(
+            "/api/v1/imports/list/",
+            {"format": "grantcheck-yaml", "dry_run": "true", "file": fh},
+            format="multipart",
+        )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    [outcome] = body["lists"]
+    assert body["dry_run"] is True
+    assert outcome["diff"]["summary"] == {
+        "added": 1,
+        "removed": 1,
+        "changed": 0,
+        "aliases_added": 0,
+        "aliases_dropped": 0,
+    }
+    assert ListVersion.objects.count() == versions
