@@ -179,6 +179,11 @@ class OrganisationMatch(models.Model):
     method = models.CharField(max_length=8, choices=Method.choices)
     score = models.FloatField()
     decision = models.CharField(max_length=8, choices=Decision.choices)
+    note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the name waits for review whatever its score (e.g. mixed scripts)",
+    )
     active = models.BooleanField(default=True, help_text="Produced by the latest screening")
     review_status = models.CharField(max_length=16, choices=Review.choices, default=Review.PENDING)
     reviewed_by = models.ForeignKey(
