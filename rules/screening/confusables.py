@@ -157,11 +157,11 @@ def fold_lookalikes(name: str) -> FoldedName:
 
 
 def screen_folded(
-    index: ScreeningIndex, name: str, *, thresholds: Thresholds | None = None
+    index: ScreeningIndex, name: str, *, thresholds: Thresholds | None = None, limit: int = 10
 ) -> tuple[list[Match], FoldedName]:
     """Screen ``name`` after folding; with a reason, an auto-accept becomes a review."""
     folded = fold_lookalikes(name)
-    matches = index.screen(folded.text, thresholds=thresholds)
+    matches = index.screen(folded.text, thresholds=thresholds, limit=limit)
     if folded.reasons:
         matches = [replace(m, decision="review") if m.decision == "accept" else m for m in matches]
     return matches, folded
