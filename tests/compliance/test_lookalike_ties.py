@@ -96,3 +96,5 @@ def test_a_tie_with_a_mixed_script_name_gets_a_finding_held_for_review_with_the_
     assert f"Held for review: {reason}" in queue
     detail = client.get(f"/matches/{match.pk}/").content.decode()
     assert "Why it waits for review" in detail and reason in detail
+    finding_page = client.get(f"/findings/{findings[0].pk}/").content.decode()
+    assert f"held for review: {reason}" in finding_page
