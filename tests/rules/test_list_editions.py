@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -219,3 +220,21 @@ def test_the_api_previews_an_edition_with_dry_run(
         "aliases_dropped": 0,
     }
     assert ListVersion.objects.count() == versions
+
+
+@pytest.mark.django_db
+def test_the_migration_keeps_the_aliases_current_editions_hold_beyond_their_file(
+    seed_lists: None, tmp_path: Path
+) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("rules.migrations.0003_curated_aliases_per_entry")
+    expected = set(CuratedAlias.objects.values_list("external_id", "name"))
+    CuratedAlias.objects.all().delete()  # as before the store existed
+
+    migration.curated_from_current_editions(apps, None)
+
+    assert set(CuratedAlias.objects.values_list("external_id", "name")) == expected
+    assert ("harbin-institute-of-technology", "哈尔滨工业大学") in expected
+    report = list_import(fmt="grantcheck-yaml", path=_next_edition(tmp_path))
+    assert (report.lists[0].aliases_added, report.lists[0].aliases_dropped) == (0, 0)
