@@ -84,7 +84,9 @@ def staged_create(
     target = folder / _FILES
     target.mkdir(parents=True)
     for upload in files:
-        name = Path(upload.name or "upload").name or "upload"
+        name = Path(upload.name or "upload").name
+        if name in ("", ".", ".."):
+            name = "upload"
         with (target / name).open("wb") as out:
             for chunk in upload.chunks():
                 out.write(chunk)
