@@ -10,8 +10,9 @@ not indexed), builds the index, then prints:
   positive at a threshold when any match at or above it is one of its expected entries, a
   false positive when any match at or above it is not), and recall per category;
 * the share of returned matches that are correct per score band (calibration);
-* names/s of ``screen()`` over the labelled queries (repeated for at least --seconds) and of
-  ``screen_naive()`` (same scorer against every name, on a spread subset, extrapolated),
+* names/s of ``screen()`` (after look-alike folding, as the product screens) over the
+  labelled queries (repeated for at least --seconds) and of ``screen_naive()`` (same scorer
+  against every name, on a spread subset, extrapolated),
   their ratio, and whether the blocked and naive results agree on that subset;
 * as its last line, one JSON object with all figures.
 
@@ -42,6 +43,7 @@ from rules.lists.parsers import (  # noqa: E402
     parse_list,
 )
 from rules.screening import IndexEntry, Match, ScreeningIndex, Thresholds  # noqa: E402
+from rules.screening.confusables import screen_folded  # noqa: E402
 
 CSL_FILE = Path("trade-gov-csl") / "csl_2023-11-30.csv"
 SDN_DIR = Path("ofac-sdn")
@@ -169,7 +171,10 @@ def calibration(rows: list[dict[str, Any]], results: list[list[Match]]) -> list[
 
 
 def throughput(index: ScreeningIndex, queries: list[str], seconds: float, naive: bool) -> float:
-    screen = index.screen_naive if naive else index.screen
+    def folded(query: str) -> object:
+        return screen_folded(index, query)  # the product's path: fold, then screen
+
+    screen = index.screen_naive if naive else folded
     done = 0
     start = time.perf_counter()
     while True:
@@ -219,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"warning: {len(unknown)} expected entries not in the data: {unknown[:5]}")
     thresholds = Thresholds()
-    results = [index.screen(row["query"], limit=50) for row in rows]
+    results = [screen_folded(index, row["query"], limit=50)[0] for row in rows]
     n_pos = sum(1 for r in rows if r["expected"])
     n_hard = sum(1 for r in rows if r["category"] == "hard_negative")
     print(f"labelled: {len(rows)} queries ({n_pos} positive, {n_hard} hard negatives)")

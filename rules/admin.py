@@ -7,6 +7,7 @@ from django.contrib import admin
 
 from projects.errors import ApplicationError
 from rules.models import (
+    CuratedAlias,
     ListEntry,
     ListVersion,
     OrganisationMatch,
@@ -48,6 +49,15 @@ class ListEntryAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: object, obj: object = None) -> bool:
         return False
+
+
+@admin.register(CuratedAlias)
+class CuratedAliasAdmin(admin.ModelAdmin):
+    """Curated aliases apply to the next edition imported; current editions keep theirs."""
+
+    list_display = ["name", "kind", "external_id", "reference_list", "updated_at"]
+    list_filter = ["reference_list", "kind"]
+    search_fields = ["name", "external_id", "source"]
 
 
 class ReviewInline(admin.TabularInline):

@@ -90,6 +90,9 @@ class ListImportApi(APIView):
     class InputSerializer(serializers.Serializer):
         format = serializers.ChoiceField(choices=sorted(PARSERS))
         edition = serializers.DateField(required=False, allow_null=True, default=None)
+        dry_run = serializers.BooleanField(
+            required=False, default=False, help_text="Report the diff; write nothing."
+        )
 
     @extend_schema(request={"multipart/form-data": {"type": "object"}}, responses={201: dict})
     def post(self, request: Request) -> Response:
@@ -106,9 +109,14 @@ class ListImportApi(APIView):
             fmt = params.validated_data["format"]
             path = folder if fmt == "ofac-sdn" else folder / Path(files[0].name).name
             report = list_import(
-                fmt=fmt, path=path, edition=params.validated_data["edition"], user=request.user
+                fmt=fmt,
+                path=path,
+                edition=params.validated_data["edition"],
+                user=request.user,
+                dry_run=params.validated_data["dry_run"],
             )
-        code = status.HTTP_201_CREATED if report.created_versions else status.HTTP_200_OK
+        created = report.created_versions and not report.dry_run
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(report.as_dict(), status=code)
 
 

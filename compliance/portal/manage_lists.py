@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, Q
@@ -16,6 +16,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from compliance.portal.list_staging import (
+    StagedImport,
+    staged_create,
+    staged_discard,
+    staged_get,
+    staged_remember_previous,
+)
 from compliance.portal.manage_access import require_admin, require_portfolio
 from projects.access import can_administer
 from projects.errors import ApplicationError
@@ -61,10 +68,13 @@ def list_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
         entries = entries.filter(Q(primary_name__icontains=query) | Q(external_id__iexact=query))
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     diff = version.diff or {}
-    sections = [
-        (label, diff.get(kind, [])[:DIFF_SHOWN], len(diff.get(kind, [])))
-        for kind, label in (("added", "Added"), ("removed", "Removed"), ("changed", "Changed"))
-    ]
+    summary = diff.get("summary", {})
+    changes = {kind: diff.get(kind, [])[:DIFF_SHOWN] for kind in ("added", "removed", "changed")}
+    changes["totals"] = {
+        **{kind: len(diff.get(kind, [])) for kind in ("added", "removed", "changed")},
+        "aliases_added": summary.get("aliases_added", 0),
+        "aliases_dropped": summary.get("aliases_dropped", 0),
+    }
     return render(
         request,
         TEMPLATES + "list_version.html",
@@ -73,7 +83,7 @@ def list_version_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "q": query,
             "initial": bool(diff.get("initial")),
-            "sections": sections,
+            "changes": changes,
         },
     )
 
@@ -102,34 +112,31 @@ class _ListMissing(Exception):
     pass
 
 
-def _save_uploads(files: list[UploadedFile], folder: Path) -> list[Path]:
-    """Write uploads to disk in chunks, so a file of a few MB never sits whole in memory."""
-    paths = []
-    for upload in files:
-        target = folder / (Path(upload.name or "upload").name or "upload")
-        with target.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        paths.append(target)
-    return paths
+STAGED_GONE = (
+    "This preview has expired or is not yours; nothing was imported. Upload the file again."
+)
+CANCELLED = "Import cancelled; nothing was imported."
 
 
-def _import(
-    *, files: list[UploadedFile], fmt: str, edition: Any, expected: ReferenceList | None, user: Any
+def _run_import(
+    *, staged: StagedImport, user: Any, dry_run: bool, expected_previous: Any = None
 ) -> ListImportReport:
-    with tempfile.TemporaryDirectory(prefix="grantcheck-list-") as tmp:
-        folder = Path(tmp) / "upload"
-        folder.mkdir()
-        paths = _save_uploads(files, folder)
-        path = folder if fmt == "ofac-sdn" else paths[0]
-        with transaction.atomic():
-            report = list_import(fmt=fmt, path=path, edition=edition, user=user)
-            codes = [o.code for o in report.lists]
-            if expected is not None and expected.code not in codes:
-                raise _ListMissing(  # rolls back whatever was imported
-                    f"The file holds {', '.join(codes) or 'no list'}, not {expected.code}; "
-                    "nothing was imported."
-                )
+    edition = date.fromisoformat(staged.edition) if staged.edition else None
+    with transaction.atomic():
+        report = list_import(
+            fmt=staged.fmt,
+            path=staged.path,
+            edition=edition,
+            user=user,
+            dry_run=dry_run,
+            expected_previous=expected_previous,
+        )
+        codes = [o.code for o in report.lists]
+        if staged.expected is not None and staged.expected not in codes:
+            raise _ListMissing(  # rolls back whatever was imported
+                f"The file holds {', '.join(codes) or 'no list'}, not {staged.expected}; "
+                "nothing was imported."
+            )
     return report
 
 
@@ -145,47 +152,109 @@ def _format_error(exc: ApplicationError) -> str:
     return exc.message.replace(tempfile.gettempdir(), "…")
 
 
+def _preview_sections(report: ListImportReport) -> list[dict[str, Any]]:
+    out = []
+    for o in report.lists:
+        diff = o.diff or {}
+        out.append(
+            {
+                "outcome": o,
+                "initial": bool(diff.get("initial")),
+                "added": diff.get("added", [])[:DIFF_SHOWN],
+                "removed": diff.get("removed", [])[:DIFF_SHOWN],
+                "changed": diff.get("changed", [])[:DIFF_SHOWN],
+            }
+        )
+    return out
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def list_import_view(request: HttpRequest) -> HttpResponse:
+    """Upload -> preview of the diff (nothing written) -> confirm (the same staged bytes)."""
     require_portfolio(request)
     form = ListImportForm(request.POST if request.method == "POST" else None)
-    file_error = ""
-    report: ListImportReport | None = None
+    context: dict[str, Any] = {"file_error": "", "report": None, "preview": None, "notice": ""}
     status = 200
     if request.method == "POST":
         require_admin(request)
-        files = request.FILES.getlist("file")
-        if not files:
-            file_error = "Choose the list file to import."
-        if form.is_valid() and files:
-            fmt = form.cleaned_data["format"]
-            if fmt != "ofac-sdn" and len(files) > 1:
-                file_error = f"{fmt} takes one file; only ofac-sdn takes several."
-            else:
-                try:
-                    report = _import(
-                        files=files,
-                        fmt=fmt,
-                        edition=form.cleaned_data["edition"],
-                        expected=form.cleaned_data["reference_list"],
-                        user=request.user,
-                    )
-                except ApplicationError as exc:
-                    file_error = _format_error(exc)
-                except _ListMissing as exc:
-                    form.add_error("reference_list", str(exc))
-        if file_error or not form.is_valid():
-            status = 400
+        if request.POST.get("token"):
+            form = ListImportForm()
+            status = _confirm_or_cancel(request, context)
+        else:
+            status = _stage_and_preview(request, form, context)
+    report = context["report"]
     return render(
         request,
         TEMPLATES + "list_import.html",
         {
+            **context,
             "form": form,
-            "file_error": file_error,
-            "report": report,
             "created": report is not None and bool(report.created_versions),
             "can_import": can_administer(request.user),
         },
         status=status,
     )
+
+
+def _stage_and_preview(request: HttpRequest, form: ListImportForm, context: dict[str, Any]) -> int:
+    files = request.FILES.getlist("file")
+    if not files:
+        context["file_error"] = "Choose the list file to import."
+    if not (form.is_valid() and files):
+        return 400
+    fmt = form.cleaned_data["format"]
+    if fmt != "ofac-sdn" and len(files) > 1:
+        context["file_error"] = f"{fmt} takes one file; only ofac-sdn takes several."
+        return 400
+    edition = form.cleaned_data["edition"]
+    expected = form.cleaned_data["reference_list"]
+    staged = staged_create(
+        files=files,
+        user=request.user,
+        fmt=fmt,
+        edition=edition.isoformat() if edition else None,
+        expected=expected.code if expected else None,
+    )
+    try:
+        report = _run_import(staged=staged, user=request.user, dry_run=True)
+    except ApplicationError as exc:
+        staged_discard(staged)
+        context["file_error"] = _format_error(exc)
+        return 400
+    except _ListMissing as exc:
+        staged_discard(staged)
+        form.add_error("reference_list", str(exc))
+        return 400
+    if not report.created_versions:
+        staged_discard(staged)  # nothing would change: no confirmation to give
+        context["report"] = report
+        return 200
+    staged_remember_previous(staged, {o.code: o.previous_version_id for o in report.lists})
+    context["preview"] = {"token": staged.token, "report": report}
+    context["sections"] = _preview_sections(report)
+    return 200
+
+
+def _confirm_or_cancel(request: HttpRequest, context: dict[str, Any]) -> int:
+    staged = staged_get(request.POST["token"], user=request.user)
+    if staged is None:
+        context["file_error"] = STAGED_GONE
+        return 400
+    if request.POST.get("action") != "confirm":
+        staged_discard(staged)
+        context["notice"] = CANCELLED
+        return 200
+    try:
+        context["report"] = _run_import(
+            staged=staged, user=request.user, dry_run=False, expected_previous=staged.previous
+        )
+    except ApplicationError as exc:
+        context["file_error"] = _format_error(exc)
+        return 400
+    except _ListMissing as exc:
+        context["file_error"] = str(exc)
+        return 400
+    finally:
+        staged_discard(staged)
+    return 200

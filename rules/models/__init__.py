@@ -1,4 +1,5 @@
 from rules.models.lists import (
+    CuratedAlias,
     ListEntry,
     ListVersion,
     OrganisationMatch,
@@ -16,6 +17,7 @@ from rules.models.rulepacks import (
 )
 
 __all__ = [
+    "CuratedAlias",
     "ListEntry",
     "ListVersion",
     "OrganisationMatch",

@@ -90,6 +90,38 @@ class ListEntry(models.Model):
         return [a["name"] for a in self.aliases]
 
 
+class CuratedAlias(models.Model):
+    """An alias we curate for a list entry, by the entry's identity across editions.
+
+    Keyed on (list, external id), not on an edition: every later edition of the same entry
+    gets it, whether or not the uploaded file carries it. An edition file never removes one;
+    that is an edit here (Django admin), kept out of edition diffs.
+    """
+
+    reference_list = models.ForeignKey(
+        ReferenceList, on_delete=models.CASCADE, related_name="curated_aliases"
+    )
+    external_id = models.CharField(max_length=200, help_text="The entry's id within the list")
+    name = models.CharField(max_length=1000)
+    kind = models.CharField(max_length=16)
+    source = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["reference_list", "external_id", "pk"]
+        verbose_name_plural = "curated aliases"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reference_list", "external_id", "name"],
+                name="curatedalias_unique_per_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id}: {self.name} ({self.kind})"
+
+
 class ScreeningRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued"
@@ -147,6 +179,11 @@ class OrganisationMatch(models.Model):
     method = models.CharField(max_length=8, choices=Method.choices)
     score = models.FloatField()
     decision = models.CharField(max_length=8, choices=Decision.choices)
+    note = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the name waits for review whatever its score (e.g. mixed scripts)",
+    )
     active = models.BooleanField(default=True, help_text="Produced by the latest screening")
     review_status = models.CharField(max_length=16, choices=Review.choices, default=Review.PENDING)
     reviewed_by = models.ForeignKey(

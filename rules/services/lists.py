@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,14 +16,20 @@ from django.db import transaction
 from projects.errors import ApplicationError
 from rules.lists.parsers import (
     ListFormatError,
+    ParsedAlias,
     ParsedEntry,
     apply_alias_table,
     load_alias_table,
     parse_list,
 )
 from rules.models import ListEntry, ListVersion, ReferenceList
+from rules.services import list_editions as editions
 
 ALIAS_TABLE = Path(settings.BASE_DIR) / "seeds" / "lists" / "aliases.yaml"
+STALE_PREVIEW = (
+    "{code} has had another edition imported since this preview; nothing was imported. "
+    "Preview the file again."
+)
 
 
 @dataclass
@@ -34,6 +41,10 @@ class ListImportOutcome:
     added: int = 0
     removed: int = 0
     changed: int = 0
+    aliases_added: int = 0
+    aliases_dropped: int = 0
+    previous_version_id: int | None = None
+    diff: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -42,6 +53,7 @@ class ListImportReport:
     source: str
     checksum: str
     lists: list[ListImportOutcome] = field(default_factory=list)
+    dry_run: bool = False
 
     @property
     def created_versions(self) -> list[int]:
@@ -52,6 +64,7 @@ class ListImportReport:
             "format": self.format,
             "source": self.source,
             "checksum": self.checksum,
+            "dry_run": self.dry_run,
             "lists": [o.__dict__ for o in self.lists],
         }
 
@@ -65,22 +78,6 @@ def source_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def entry_hash(entry: ParsedEntry) -> str:
-    payload = {
-        "id": entry.external_id,
-        "name": entry.primary_name,
-        "aliases": [(a.name, a.kind, a.source) for a in entry.aliases],
-        "country": entry.country,
-        "type": entry.entity_type,
-        "listed_on": entry.listed_on,
-        "delisted_on": entry.delisted_on,
-        "citation": entry.source_citation,
-        "raw": entry.raw,
-    }
-    text = json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def _content_hash(hashes: dict[str, str]) -> str:
     digest = hashlib.sha256()
     for external_id in sorted(hashes):
@@ -88,26 +85,26 @@ def _content_hash(hashes: dict[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _diff(
-    previous: dict[str, tuple[str, str]], current: dict[str, tuple[str, str]]
-) -> dict[str, Any]:
-    """previous/current: external_id -> (content hash, name)."""
-    added = sorted(set(current) - set(previous))
-    removed = sorted(set(previous) - set(current))
-    changed = sorted(k for k in set(current) & set(previous) if current[k][0] != previous[k][0])
-    return {
-        "added": [{"id": k, "name": current[k][1]} for k in added],
-        "removed": [{"id": k, "name": previous[k][1]} for k in removed],
-        "changed": [{"id": k, "name": current[k][1]} for k in changed],
-    }
+class _DryRun(Exception):
+    """Raised inside the import transaction to roll a preview back."""
 
 
 def list_import(
-    *, fmt: str, path: Path, edition: date | None = None, user: Any = None
+    *,
+    fmt: str,
+    path: Path,
+    edition: date | None = None,
+    user: Any = None,
+    dry_run: bool = False,
+    expected_previous: Mapping[str, int | None] | None = None,
 ) -> ListImportReport:
     """Parse a list file; write a new version for each list whose content changed.
 
     A malformed file raises ApplicationError naming the line and field; nothing is written.
+    Curated aliases of an entry carry over to its new edition (see ``list_editions``).
+    ``dry_run`` computes the same report and diff and rolls everything back (a preview).
+    ``expected_previous`` (list code -> the version id a preview was diffed against) refuses
+    the import when a list has had another edition since.
     """
     if not path.exists():
         raise ApplicationError(f"{path} does not exist")
@@ -123,15 +120,15 @@ def list_import(
             parsed.entries, load_alias_table(ALIAS_TABLE), strict_lists=()
         )
     checksum = source_checksum(path)
-    report = ListImportReport(format=fmt, source=path.name, checksum=checksum)
+    report = ListImportReport(format=fmt, source=path.name, checksum=checksum, dry_run=dry_run)
     by_list: dict[str, list[ParsedEntry]] = {}
     for entry in parsed.entries:
         by_list.setdefault(entry.list_code, []).append(entry)
-    with transaction.atomic():
-        for code, entries in sorted(by_list.items()):
-            meta = parsed.lists.get(code)
-            report.lists.append(
-                _import_one(
+    try:
+        with transaction.atomic():
+            for code, entries in sorted(by_list.items()):
+                meta = parsed.lists.get(code)
+                outcome = _import_one(
                     code=code,
                     meta=meta,
                     entries=entries,
@@ -141,7 +138,15 @@ def list_import(
                     edition=edition or parsed.edition,
                     user=user,
                 )
-            )
+                if expected_previous is not None and (
+                    expected_previous.get(code) != outcome.previous_version_id
+                ):
+                    raise ApplicationError(STALE_PREVIEW.format(code=code))
+                report.lists.append(outcome)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        return report
     if report.created_versions:
         from rules.signals import list_versions_imported
 
@@ -171,7 +176,6 @@ def _import_one(
             "url": getattr(meta, "url", ""),
         },
     )
-    hashes: dict[str, str] = {}
     unique: dict[str, ParsedEntry] = {}
     for entry in entries:
         if entry.external_id in unique:
@@ -180,22 +184,31 @@ def _import_one(
                 f"({unique[entry.external_id].primary_name!r} and {entry.primary_name!r})"
             )
         unique[entry.external_id] = entry
-        hashes[entry.external_id] = entry_hash(entry)
+    incoming = editions.curated_from_file(unique)
+    editions.curated_store_update(ref=ref, incoming=incoming)
+    unique = editions.with_curated(unique, editions.curated_store(ref))
+    contents = {ext: editions.content_of_parsed(e) for ext, e in unique.items()}
+    hashes = {ext: editions.entry_hash(c) for ext, c in contents.items()}
     content = _content_hash(hashes)
     previous = ref.current_version
+    previous_id = previous.pk if previous is not None else None
     if previous is not None and previous.content_hash == content:
-        return ListImportOutcome(code, "unchanged", previous.pk, previous.entry_count)
-    prev_map: dict[str, tuple[str, str]] = {}
+        return ListImportOutcome(
+            code, "unchanged", previous.pk, previous.entry_count, previous_version_id=previous_id
+        )
+    diff: dict[str, Any] = {"initial": True}
     if previous is not None:
-        prev_map = {
-            ext: (h, name)
-            for ext, h, name in previous.entries.values_list(
-                "external_id", "content_hash", "primary_name"
+        diff = editions.edition_diff(editions.previous_contents(previous.pk), contents)
+        if editions.diff_is_empty(diff):
+            # Same entries (e.g. hashed under an older formula): nothing to store.
+            return ListImportOutcome(
+                code,
+                "unchanged",
+                previous.pk,
+                previous.entry_count,
+                previous_version_id=previous_id,
+                diff=diff,
             )
-        }
-    cur_map = {ext: (hashes[ext], e.primary_name) for ext, e in unique.items()}
-    diff: dict[str, Any] = _diff(prev_map, cur_map) if previous is not None else {"initial": True}
-    added, removed, changed = (len(diff.get(k, [])) for k in ("added", "removed", "changed"))
     version = ListVersion.objects.create(
         reference_list=ref,
         edition=edition,
@@ -214,7 +227,7 @@ def _import_one(
                 version=version,
                 external_id=e.external_id,
                 primary_name=e.primary_name,
-                aliases=[{"name": a.name, "kind": a.kind, "source": a.source} for a in e.aliases],
+                aliases=[_alias_json(a) for a in e.aliases],
                 country=e.country,
                 entity_type=e.entity_type,
                 listed_on=e.listed_on,
@@ -227,12 +240,24 @@ def _import_one(
         ],
         batch_size=2000,
     )
+    summary = diff.get("summary", {})
     return ListImportOutcome(
         code,
         "created",
         version.pk,
         len(unique),
-        added=added if previous else len(unique),
-        removed=removed,
-        changed=changed,
+        added=summary.get("added", 0) if previous else len(unique),
+        removed=summary.get("removed", 0),
+        changed=summary.get("changed", 0),
+        aliases_added=summary.get("aliases_added", 0),
+        aliases_dropped=summary.get("aliases_dropped", 0),
+        previous_version_id=previous_id,
+        diff=diff,
     )
+
+
+def _alias_json(alias: ParsedAlias) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": alias.name, "kind": alias.kind, "source": alias.source}
+    if alias.curated:
+        out["curated"] = True
+    return out

@@ -21,6 +21,7 @@ from rules.models import (
     ScreeningRun,
 )
 from rules.screening import IndexEntry, Match, ScreeningIndex, Thresholds
+from rules.screening.confusables import screen_folded
 from rules.signals import organisations_rescreened
 
 MSG_REASON_REQUIRED = "A reason is required for a match decision."
@@ -119,11 +120,11 @@ def names_screen(*, names: Iterable[str]) -> list[dict[str, Any]]:
     limits = thresholds()
     out: list[dict[str, Any]] = []
     for name in names:
-        matches = index.screen(name, thresholds=limits)
+        matches, folded = screen_folded(index, name, thresholds=limits)
         out.append(
             {
                 "query": name,
-                "matches": [_match_json(m, refs) for m in matches],
+                "matches": [dict(_match_json(m, refs), note=folded.reason) for m in matches],
             }
         )
     return out
@@ -185,14 +186,15 @@ def _screen_into(run: ScreeningRun, organisation_ids: Iterable[int] | None) -> N
     new: list[OrganisationMatch] = []
     changed: list[OrganisationMatch] = []
     for org_id, name, aliases in org_rows:
-        best: dict[tuple[int, int, str], tuple[Match, str]] = {}
+        best: dict[tuple[int, int, str], tuple[Match, str, str]] = {}
         for query in [name, *aliases]:
-            for match in index.screen(query, thresholds=limits):
+            matches, folded = screen_folded(index, query, thresholds=limits)
+            for match in matches:
                 ref = refs[_entry_id(match)]
                 key = (org_id, ref.list_id, ref.external_id)
                 if key not in best or match.score > best[key][0].score:
-                    best[key] = (match, query)
-        for key, (match, query) in best.items():
+                    best[key] = (match, query, folded.reason)
+        for key, (match, query, note) in best.items():
             seen.add(key)
             ref = refs[_entry_id(match)]
             fields = {
@@ -202,6 +204,7 @@ def _screen_into(run: ScreeningRun, organisation_ids: Iterable[int] | None) -> N
                 "method": match.method,
                 "score": round(float(match.score), 4),
                 "decision": match.decision,
+                "note": note[:500],
                 "active": True,
             }
             current = existing.get(key)
@@ -233,6 +236,7 @@ def _screen_into(run: ScreeningRun, organisation_ids: Iterable[int] | None) -> N
         "method",
         "score",
         "decision",
+        "note",
         "active",
         "run",
         "updated_at",

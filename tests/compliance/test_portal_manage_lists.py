@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import tempfile
 from html import unescape
 from pathlib import Path
@@ -52,6 +53,15 @@ def _state() -> tuple[int, int, int, int]:
 def imported(db: None) -> ListVersion:
     list_import(fmt="csl-csv", path=DATA / "csl_small.csv")
     return ListVersion.objects.get(reference_list__code="EL")
+
+
+def import_via_preview(client: Client, data: dict[str, Any]) -> Any:
+    """Upload (the preview), then confirm with the token the preview holds."""
+    preview = client.post("/lists/import/", data)
+    token = re.search(r'name="token" value="([^"]+)"', preview.content.decode())
+    if token is None:
+        return preview
+    return client.post("/lists/import/", {"token": token.group(1), "action": "confirm"})
 
 
 def _gets(version: ListVersion) -> list[str]:
@@ -124,8 +134,8 @@ def test_admin_imports_a_file_then_the_same_file_again_says_no_change(admin_user
     form = client.get("/lists/import/").content.decode()
     for fmt in ("csl-csv", "csl-json", "ofac-sdn", "grantcheck-yaml"):
         assert f'value="{fmt}"' in form
-    response = client.post(
-        "/lists/import/",
+    response = import_via_preview(
+        client,
         {"format": "csl-csv", "edition": "2026-11-01", "file": _upload("csl_small.csv")},
     )
     page = response.content.decode()
@@ -225,8 +235,8 @@ def test_a_new_edition_is_diffed_against_the_previous(
     rows = [r for r in rows if r["_id"] != "el-2"]
     rows = [{**r, "name": "Sun Yat-sen University"} if r["_id"] == "uvl-1" else r for r in rows]
     rows.append({**rows[0], "_id": "el-3", "name": "Harbin Engineering University"})
-    response = signed_in(admin_user).post(
-        "/lists/import/",
+    response = import_via_preview(
+        signed_in(admin_user),
         {
             "format": "csl-csv",
             "reference_list": "EL",
@@ -260,9 +270,8 @@ def test_entries_are_paginated_and_searchable(admin_user: Any, auditor: Any) -> 
         {**template, "_id": f"el-{i:03d}", "name": f"Institute number {i:03d}"} for i in range(120)
     ]
     many.append({**template, "_id": "el-nudt", "name": "National University of Defense Technology"})
-    response = signed_in(admin_user).post(
-        "/lists/import/", {"format": "csl-csv", "file": _upload("many.csv", _csv(header, many))}
-    )
+    upload = _upload("many.csv", _csv(header, many))
+    response = import_via_preview(signed_in(admin_user), {"format": "csl-csv", "file": upload})
     assert response.status_code == 200
     version = ListVersion.objects.get(reference_list__code="EL")
     client = signed_in(auditor)
@@ -283,7 +292,7 @@ def test_ofac_sdn_takes_its_three_files_together(admin_user: Any) -> None:
         SimpleUploadedFile(name, (DATA / "ofac" / name).read_bytes())
         for name in ("sdn.csv", "alt.csv", "add.csv")
     ]
-    response = signed_in(admin_user).post("/lists/import/", {"format": "ofac-sdn", "file": files})
+    response = import_via_preview(signed_in(admin_user), {"format": "ofac-sdn", "file": files})
     assert response.status_code == 200, response.content.decode()
     version = ListVersion.objects.get(reference_list__code="SDN")
     assert version.format == "ofac-sdn" and version.entry_count > 0

@@ -31,6 +31,8 @@ class ParsedAlias:
     name: str
     kind: str  # 'aka' | 'former' | 'abbreviation' | 'native' | 'variant'
     source: str
+    #: From our alias table rather than the list file: kept per entry across editions.
+    curated: bool = False
 
 
 @dataclass(frozen=True)

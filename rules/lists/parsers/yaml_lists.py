@@ -474,7 +474,8 @@ def apply_alias_table(
 
     A row whose list is in ``strict_lists`` (default: every list present in ``entries``)
     but whose name matches no entry raises ListFormatError at the row's line.
-    Aliases already present (same text, case-insensitive) are not added twice.
+    Aliases already present (same text, case-insensitive) are not added twice; the ones
+    added are marked ``curated`` (the importer keeps them per entry across editions).
     """
     entry_list = list(entries)
     present = {e.list_code for e in entry_list}
@@ -504,7 +505,7 @@ def apply_alias_table(
         for alias in extra:
             if alias.name.casefold() not in seen:
                 seen.add(alias.name.casefold())
-                merged.append(alias)
+                merged.append(replace(alias, curated=True))
         out.append(replace(entry, aliases=tuple(merged)))
     return out
 
