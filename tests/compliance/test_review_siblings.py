@@ -184,14 +184,14 @@ def test_bulk_decide_without_the_box_decides_the_selection_only(
 
 @pytest.mark.django_db
 def test_queue_rows_say_project_person_organisation_rule_and_scenario(
-    r07: Finding, reviewer: Any
+    r07: Finding, evaluated: dict[str, Any], reviewer: Any
 ) -> None:
     page = signed_in(reviewer).get("/findings/", {"scenario": "current"}).content.decode()
     row = page.split(f'href="/findings/{r07.pk}/"')[1].split("</tr>")[0]
     for text in (
         "Hypersonic boundary layers",
         "W911NF-24-1-0042",
-        r07.person.name,
+        evaluated["pi"].person.name,
         "Harbin Institute of Technology",
         f"R07 {r07.rule.title}",
         "Current obligations",
