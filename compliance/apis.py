@@ -14,7 +14,8 @@ from rest_framework.views import APIView
 
 from compliance import selectors
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.decisions import DECISIONS, finding_decide
+from compliance.services.decisions import DECISIONS
+from compliance.services.sibling_decisions import finding_decide_with_siblings, finding_siblings
 from compliance.services.whatif import scenario_whatif
 from projects.access import can_review, sees_whole_portfolio
 from projects.apis import VisibleQuerysetMixin
@@ -91,6 +92,14 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         mitigation_plan = serializers.CharField(max_length=8000, required=False, default="")
         due_date = serializers.DateField(required=False, allow_null=True, default=None)
         waiver_reference = serializers.CharField(max_length=200, required=False, default="")
+        apply_to_siblings = serializers.ListField(
+            child=serializers.IntegerField(min_value=1),
+            required=False,
+            default=list,
+            max_length=100,
+            help_text="Open findings of the same tie in other scenarios (see siblings) to "
+            "decide the same way; each keeps its own rule version.",
+        )
 
     @extend_schema(request=DecideSerializer, responses={200: FindingSerializer})
     @action(detail=True, methods=["post"])
@@ -104,9 +113,24 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
             )
         data = self.DecideSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        finding_decide(finding=finding, user=request.user, **data.validated_data)
+        values = dict(data.validated_data)
+        finding_decide_with_siblings(
+            finding=finding,
+            queryset=self.get_queryset(),
+            sibling_ids=values.pop("apply_to_siblings"),
+            user=request.user,
+            **values,
+        )
         finding.refresh_from_db()
         return Response(FindingSerializer(finding).data)
+
+    @extend_schema(responses={200: FindingSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def siblings(self, request: Request, pk: str | None = None) -> Response:
+        """The same tie's findings in the other scenarios (each with its own legal basis)."""
+        finding = self.get_object()  # outsiders get 404
+        siblings = finding_siblings(finding=finding, queryset=self.get_queryset())
+        return Response(FindingSerializer(siblings, many=True).data)
 
     @extend_schema(responses={200: dict})
     @action(detail=False, methods=["get"])

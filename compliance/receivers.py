@@ -14,10 +14,11 @@ from compliance.services.recheck_scope import (
     projects_for_people,
     projects_for_rules,
 )
+from compliance.services.sibling_decisions import findings_clear_for_match
 from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.signals import field_tags_changed, portfolio_changed
 from rules.models import Scenario, ScenarioPack
-from rules.signals import organisations_rescreened, rules_changed
+from rules.signals import organisation_match_rejected, organisations_rescreened, rules_changed
 
 
 def _request_after_commit(trigger: str, scope_key: str, **kwargs: Any) -> None:
@@ -163,6 +164,11 @@ def _on_rescreened(sender: Any, organisation_ids: list[int], **kwargs: Any) -> N
         )
 
 
+def _on_match_rejected(sender: Any, match: Any, reason: str, user: Any, **kwargs: Any) -> None:
+    """In the review's transaction: a rejection and its cleared findings commit together."""
+    findings_clear_for_match(match=match, reason=reason, user=user)
+
+
 def _on_scenario_changed(sender: Any, instance: ScenarioPack, **kwargs: Any) -> None:
     """A pack added to or removed from a scenario (removed: that pack's findings resolve)."""
     scenario_id = instance.scenario_id
@@ -184,6 +190,7 @@ def connect() -> None:
     portfolio_changed.connect(_on_portfolio_changed, dispatch_uid="compliance.portfolio")
     field_tags_changed.connect(_on_field_tags_changed, dispatch_uid="compliance.fields")
     organisations_rescreened.connect(_on_rescreened, dispatch_uid="compliance.rescreened")
+    organisation_match_rejected.connect(_on_match_rejected, dispatch_uid="compliance.rejected")
     for model, handler in (
         (Project, _on_project_saved),
         (Role, _on_role_changed),

@@ -88,6 +88,7 @@ class TieSerializer(serializers.ModelSerializer):
             "project",
             "source",
             "disclosed_in",
+            "disclosed_on",
         ]
 
 

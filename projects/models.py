@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -173,6 +174,10 @@ class Role(TimeStamped):
         return f"{self.person} — {self.get_role_display()} on {self.project.award_number}"
 
 
+MSG_DISCLOSED_ON_WITHOUT_DOCUMENT = "Say where it was disclosed as well as when."
+MSG_DISCLOSED_IN_FUTURE = "The disclosure date cannot be in the future."
+
+
 class Tie(TimeStamped):
     # Indexed by tie_person_facts below, with the columns the facts read.
     person = models.ForeignKey(
@@ -196,6 +201,9 @@ class Tie(TimeStamped):
     )
     disclosed_in = models.JSONField(
         default=list, blank=True, help_text="Documents the tie was disclosed in."
+    )
+    disclosed_on = models.DateField(
+        null=True, blank=True, help_text="When it was (last) disclosed in those documents."
     )
     notes = models.TextField(blank=True)
     history = HistoricalRecords()
@@ -241,6 +249,11 @@ class Tie(TimeStamped):
             raise ValidationError(
                 {"disclosed_in": f"Unknown disclosure document(s): {', '.join(unknown)}"}
             )
+        if self.disclosed_on is not None:
+            if not self.disclosed_in:
+                raise ValidationError({"disclosed_on": MSG_DISCLOSED_ON_WITHOUT_DOCUMENT})
+            if self.disclosed_on > timezone.localdate():
+                raise ValidationError({"disclosed_on": MSG_DISCLOSED_IN_FUTURE})
 
 
 class FieldTag(TimeStamped):

@@ -124,6 +124,7 @@ def tie_create(
     project: Project | None = None,
     source: str = "self_disclosed",
     disclosed_in: list[str] | None = None,
+    disclosed_on: date | None = None,
     notes: str = "",
 ) -> Tie:
     tie = Tie(
@@ -136,6 +137,7 @@ def tie_create(
         project=project,
         source=source,
         disclosed_in=list(disclosed_in or []),
+        disclosed_on=disclosed_on,
         notes=notes,
     )
     tie.full_clean()

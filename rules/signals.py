@@ -10,3 +10,7 @@ rules_changed = Signal()
 
 # organisation_ids: organisations whose list matches changed in a screening run (after commit).
 organisations_rescreened = Signal()
+
+# match, reason, user: a reviewer rejected a name match ("not the same organisation"). Sent
+# inside the review's transaction, so what receivers write commits or rolls back with it.
+organisation_match_rejected = Signal()

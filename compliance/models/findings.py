@@ -274,6 +274,16 @@ class FindingDecision(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+    # The legal basis the decision was made under: the finding's rule version at that moment
+    # (a later re-check may move the finding to a newer version).
+    rule_version = models.ForeignKey(
+        RuleVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Set on a decision applied to a sibling finding (same tie, another scenario): the
+    # decision the reviewer made, on the finding they were looking at.
+    applied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="applied_to"
+    )
 
     class Meta:
         ordering = ["finding", "decided_at"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,7 +24,7 @@ from compliance.portal.review import UNASSIGNED
 from compliance.selectors import findings_visible_to
 from compliance.services.assignments import assignable_users
 from compliance.services.comments import can_comment, finding_comment_add
-from compliance.services.decisions import finding_decide
+from compliance.services.sibling_decisions import finding_decide_with_siblings, finding_siblings
 from projects.access import can_review, sees_whole_portfolio
 from projects.errors import ApplicationError
 
@@ -35,14 +36,34 @@ def _finding(request: HttpRequest, pk: int) -> Finding:
     return get_object_or_404(qs, pk=pk)
 
 
+def _siblings(request: HttpRequest, finding: Finding) -> list[Finding]:
+    """The same tie's findings in the other scenarios, each with its legal basis."""
+    visible = findings_visible_to(user=request.user)
+    return list(finding_siblings(finding=finding, queryset=visible))
+
+
+def _sibling_ids(request: HttpRequest) -> list[int]:
+    return [int(raw) for raw in request.POST.getlist("sibling") if raw.isdigit()]
+
+
 def finding_render(
-    request: HttpRequest, finding: Finding, *, status: int = 200, **extra: Any
+    request: HttpRequest,
+    finding: Finding,
+    *,
+    status: int = 200,
+    chosen: list[int] | None = None,
+    **extra: Any,
 ) -> HttpResponse:
     reviewer = can_review(request.user)
+    siblings = _siblings(request, finding)
+    if chosen is None:  # by default, the open siblings nobody has decided yet
+        chosen = [f.pk for f in siblings if f.status == "open" and f.review_status == "new"]
     context = {
         "finding": finding,
         "match": finding_match(finding),
-        "decisions": finding.decisions.select_related("decided_by"),
+        "decisions": finding.decisions.select_related(
+            "decided_by", "applied_from", "rule_version__rule"
+        ),
         "history": finding_history(finding),
         "comments": finding.comments.select_related("author"),
         "can_decide": reviewer,
@@ -54,6 +75,9 @@ def finding_render(
         "f": finding,
         "choices": DECISION_CHOICES,
         "legal": (finding.rule_version.content or {}).get("legal_basis", {}),
+        "siblings": [(f, (f.rule_version.content or {}).get("legal_basis", {})) for f in siblings],
+        "open_siblings": [f for f in siblings if f.status == "open"],
+        "chosen": set(chosen),
         "form": {},
         "errors": {},
         "comment_body": "",
@@ -72,10 +96,25 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_review(request.user):
         raise PermissionDenied("Only research-office reviewers may decide findings.")
     values = decision_values(request)
+    chosen = _sibling_ids(request)
     try:
-        finding_decide(finding=finding, user=request.user, **decision_kwargs(values))
+        made = finding_decide_with_siblings(
+            finding=finding,
+            queryset=findings_visible_to(user=request.user),
+            sibling_ids=chosen,
+            user=request.user,
+            **decision_kwargs(values),
+        )
     except ApplicationError as exc:
-        return finding_render(request, finding, form=values, errors=decision_errors(exc.message))
+        return finding_render(
+            request, finding, chosen=chosen, form=values, errors=decision_errors(exc.message)
+        )
+    if len(made) > 1:
+        messages.success(
+            request,
+            f"Recorded the decision on this finding and {len(made) - 1} sibling finding(s) "
+            "of the same tie in other scenarios.",
+        )
     return HttpResponseRedirect(reverse("portal-finding", args=[finding.pk]))
 
 

@@ -15,7 +15,7 @@ from django_countries import countries
 from projects.models import Organisation, Person, Project, Tie
 from projects.normalize import organisation_key
 from projects.services import organisation_get_or_create, tie_create, tie_update
-from projects.vocabulary import TIE_KIND_CHOICES
+from projects.vocabulary import DISCLOSURE_DOCUMENTS, TIE_KIND_CHOICES
 
 MSG_PERSON = "Choose a person on this project."
 MSG_KIND = "Choose a kind of tie from the list."
@@ -24,8 +24,20 @@ MSG_COUNTRY = "Choose a country from the list, or leave it blank."
 MSG_DATE = "Enter a date as YYYY-MM-DD."
 MSG_END_BEFORE_START = "The end date cannot be before the start date."
 MSG_CONFIRM = "Tick the box to confirm your disclosures are complete and current."
+MSG_DISCLOSED_IN = "Choose documents from the list."
+MSG_DISCLOSED_ON_WITHOUT_DOCUMENT = "Tick where it was disclosed as well as giving the date."
+MSG_DISCLOSED_IN_FUTURE = "The disclosure date cannot be in the future."
 
-TIE_FIELDS = ("person", "kind", "start_date", "end_date", "compensated", "notes")
+TIE_FIELDS = (
+    "person",
+    "kind",
+    "start_date",
+    "end_date",
+    "compensated",
+    "disclosed_in",
+    "disclosed_on",
+    "notes",
+)
 
 
 class DateInput(forms.DateInput):
@@ -97,6 +109,22 @@ class TieForm(AccessibleForm):
         help_text="Tick if the tie is part of this project's work; otherwise it counts for "
         "every project the person is on.",
     )
+    disclosed_in = forms.MultipleChoiceField(
+        choices=list(DISCLOSURE_DOCUMENTS.items()),
+        label="Disclosed in",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every document the tie is in. Leave all unticked if it has not been "
+        "disclosed yet.",
+        error_messages={"invalid_choice": MSG_DISCLOSED_IN},
+    )
+    disclosed_on = forms.DateField(
+        label="Disclosed on",
+        required=False,
+        widget=DateInput(),
+        help_text="The date of the latest of those documents (submitted or signed).",
+        error_messages={"invalid": MSG_DATE},
+    )
     notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(
@@ -117,6 +145,8 @@ class TieForm(AccessibleForm):
                 "end_date": tie.end_date,
                 "compensated": tie.compensated,
                 "project_scoped": tie.project_id == project.pk,
+                "disclosed_in": list(tie.disclosed_in),
+                "disclosed_on": tie.disclosed_on,
                 "notes": tie.notes,
             }
         super().__init__(*args, **kwargs)
@@ -137,6 +167,11 @@ class TieForm(AccessibleForm):
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", MSG_END_BEFORE_START)
+        disclosed_on = data.get("disclosed_on")
+        if disclosed_on and not data.get("disclosed_in"):
+            self.add_error("disclosed_on", MSG_DISCLOSED_ON_WITHOUT_DOCUMENT)
+        elif disclosed_on and disclosed_on > timezone.localdate():
+            self.add_error("disclosed_on", MSG_DISCLOSED_IN_FUTURE)
         return data
 
     def save(self) -> Tie:
@@ -146,6 +181,7 @@ class TieForm(AccessibleForm):
             with transaction.atomic():
                 organisation = _organisation_for(data["organisation"], data["country"])
                 fields = {name: data[name] for name in TIE_FIELDS}
+                fields["disclosed_in"] = sorted(set(data["disclosed_in"]))
                 fields["organisation"] = organisation
                 fields["project"] = self._project_for(data["project_scoped"])
                 if self.tie is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -11,8 +12,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from compliance.models import Finding
 from compliance.portal.dashboard import require_portfolio_view
 from compliance.services.recheck_scope import projects_for_organisations
+from compliance.services.sibling_decisions import findings_resting_on_match
 from projects.access import can_review
 from projects.errors import ApplicationError
 from projects.models import Project, Tie
@@ -21,6 +24,10 @@ from rules.services.screening import MSG_REASON_REQUIRED, organisation_match_rev
 
 STATES = ("pending", "confirmed", "rejected", "all")
 MSG_CHOOSE = "Choose confirm or reject."
+MSG_CLEARED = (
+    "Match rejected: {count} open finding(s) resting on it were marked false positive "
+    "with your reason."
+)
 
 
 @login_required
@@ -88,6 +95,9 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ties": ties,
             "projects": projects,
             "reviews": match.reviews.select_related("reviewer"),
+            "resting": findings_resting_on_match(match=match).select_related(
+                "scenario", "rule", "project"
+            ),
             "can_decide": can_review(request.user),
             "form": form,
             "errors": errors,
@@ -110,10 +120,17 @@ def _decide(
     if not form["reason"].strip():
         errors["reason"] = MSG_REASON_REQUIRED
     if not errors:
+        resting = findings_resting_on_match(match=match).exclude(
+            review_status=Finding.Review.FALSE_POSITIVE
+        )
+        cleared = resting.count() if form["status"] == OrganisationMatch.Review.REJECTED else 0
         try:
             organisation_match_review(
                 match=match, status=form["status"], reason=form["reason"], user=request.user
             )
         except ApplicationError as exc:
             errors["form"] = exc.message
+        else:
+            if cleared:
+                messages.success(request, MSG_CLEARED.format(count=cleared))
     return form, errors

@@ -24,15 +24,18 @@ from compliance.services.attestations import (
     attestation_current,
     attestation_latest,
 )
+from compliance.services.disclosure_gaps import disclosure_gaps
 from projects.errors import ApplicationError
 from projects.models import Person
 from projects.selectors import people_visible_to, projects_visible_to
+from projects.vocabulary import DISCLOSURE_DOCUMENTS
 
 MSG_NO_PERSON = (
     "Your account is not linked to a person record, so there is nothing for you to attest. "
     "If you are a PI or key personnel, ask the research office to link your account."
 )
 MSG_NOT_YOURS = "You can only attest for yourself."
+EXPLAIN_PREFIX = "explain-"
 
 
 def _own_person(user: Any) -> Person | None:
@@ -64,6 +67,7 @@ def attestation(request: HttpRequest) -> HttpResponse:
     is_own = own is not None and person is not None and person.pk == own.pk
     form = AttestForm(request.POST if request.method == "POST" else None)
     error = ""
+    explanations = _explanations(request)
     if request.method == "POST":
         if own is None:
             raise PermissionDenied(MSG_NO_PERSON)
@@ -76,13 +80,26 @@ def attestation(request: HttpRequest) -> HttpResponse:
                     person=own,
                     statement=STATEMENT,
                     ip=request.META.get("REMOTE_ADDR"),
+                    explanations=explanations,
                 )
             except ApplicationError as exc:
                 error = exc.message
             else:
                 return HttpResponseRedirect(reverse("portal-attestation"))
     context = _context(request.user, person, is_own, form, error)
-    return render(request, "compliance/portal/pi/attestation.html", context)
+    context["gap_rows"] = [(g, explanations.get(g.pk, "")) for g in context.get("gaps", [])]
+    status = 400 if request.method == "POST" else 200
+    return render(request, "compliance/portal/pi/attestation.html", context, status=status)
+
+
+def _explanations(request: HttpRequest) -> dict[int, str]:
+    """explain-<finding id> fields of the form: what the person wrote about each gap."""
+    found: dict[int, str] = {}
+    for key in request.POST:
+        raw = key.removeprefix(EXPLAIN_PREFIX)
+        if key.startswith(EXPLAIN_PREFIX) and raw.isdigit():
+            found[int(raw)] = request.POST.get(key, "")
+    return found
 
 
 def _context(
@@ -98,12 +115,16 @@ def _context(
         "current": current,
         "latest": latest,
         "lapsed": latest is not None and current is None,
-        "ties": person.ties.select_related("organisation", "project").order_by(
-            "organisation__name", "-start_date"
-        ),
+        "tie_rows": [
+            (tie, [DISCLOSURE_DOCUMENTS.get(d, d) for d in tie.disclosed_in])
+            for tie in person.ties.select_related("organisation", "project").order_by(
+                "organisation__name", "-start_date"
+            )
+        ],
         "projects": projects_visible_to(user=user)
         .filter(roles__person=person)
         .order_by("sponsor", "award_number"),
+        "gaps": disclosure_gaps(person=person),
         "statement": STATEMENT,
         "form": form,
         "error": error,

@@ -57,11 +57,17 @@ ROW_FIELDS = (
     "amount_usd",
     "first_seen",
     "scenario__code",
+    "scenario__name",
     "rule__key",
+    "rule__title",
+    "project__title",
     "project__award_number",
     "project__sponsor",
     "project__department",
     "assignee__username",
+    "person__name",
+    "tie__kind",
+    "tie__organisation__name",
 )
 MSG_BAD_ASSIGNEE = "Choose who to assign the findings to."
 MSG_NO_FINDINGS = "Select at least one finding."
@@ -79,7 +85,7 @@ def _queue_queryset(request: HttpRequest, params: dict[str, str]) -> Any:
     sort = request.GET.get("sort", "-amount")
     # one query per page whatever its size: joined columns only, no per-row lookups
     return (
-        qs.select_related("scenario", "rule", "project", "assignee")
+        qs.select_related("scenario", "rule", "project", "assignee", "person", "tie__organisation")
         .only(*ROW_FIELDS)
         .order_by(SORTS.get(sort, "-amount_usd"), "pk")
     )
@@ -216,19 +222,26 @@ def queue_decide(request: HttpRequest) -> HttpResponse:
     _require_reviewer(request)
     ids = _selected_ids(request)
     values = decision_values(request)
+    include_siblings = request.POST.get("include_siblings") == "on"
     try:
         made = findings_decide(
             queryset=findings_visible_to(user=request.user),
             ids=ids,
             user=request.user,
+            include_siblings=include_siblings,
             **decision_kwargs(values),
         )
     except ApplicationError as exc:
         response = queue_render(
-            request, selected=ids, form=values, errors=decision_errors(exc.message)
+            request,
+            selected=ids,
+            form={**values, "include_siblings": include_siblings},
+            errors=decision_errors(exc.message),
         )
         response.status_code = 400
         return response
-    messages.success(request, f"Recorded the decision on {len(made)} finding(s).")
+    siblings = sum(1 for d in made if d.applied_from_id is not None)
+    also = f", and on {siblings} sibling finding(s) of the same ties" if siblings else ""
+    messages.success(request, f"Recorded the decision on {len(made) - siblings} finding(s){also}.")
     query = request.GET.urlencode()
     return HttpResponseRedirect(reverse("portal-queue") + (f"?{query}" if query else ""))

@@ -6,7 +6,7 @@ attestation is appended to the audit chain with the ties it covered.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from compliance.audit.chain import Change, audit_record
 from compliance.models import Attestation
+from compliance.services.disclosure_gaps import disclosure_gaps_close
 from projects.auditing import snapshot
 from projects.errors import ApplicationError
 from projects.models import Person
@@ -30,13 +31,24 @@ MSG_NO_STATEMENT = "The statement you confirm cannot be empty."
 
 @transaction.atomic
 def attestation_create(
-    *, user: Any, person: Person, statement: str, ip: str | None = None
+    *,
+    user: Any,
+    person: Person,
+    statement: str,
+    ip: str | None = None,
+    explanations: Mapping[int, str] | None = None,
 ) -> Attestation:
-    """Record that `user` (who must be `person`) confirmed `statement`, and audit it."""
+    """Record that `user` (who must be `person`) confirmed `statement`, and audit it.
+
+    Refused, with nothing written, while the person has an open disclosure finding that is
+    neither disclosed nor explained (`explanations`: finding id -> text, recorded as comments
+    on those findings).
+    """
     if not getattr(user, "is_authenticated", False) or person.user_id != user.pk:
         raise ApplicationError(MSG_NOT_YOURS)
     if not statement.strip():
         raise ApplicationError(MSG_NO_STATEMENT)
+    explained = disclosure_gaps_close(person=person, user=user, explanations=explanations or {})
     now = timezone.now()
     attestation = Attestation(
         person=person,
@@ -55,7 +67,11 @@ def attestation_create(
             object_type="compliance.attestation",
             object_id=str(attestation.pk),
             object_repr=str(attestation),
-            after={**snapshot(attestation), "ties": tie_ids},
+            after={
+                **snapshot(attestation),
+                "ties": tie_ids,
+                "explained_findings": [c.finding_id for c in explained],
+            },
         )
     )
     return attestation

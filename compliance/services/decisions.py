@@ -31,7 +31,9 @@ def finding_decide(
     mitigation_plan: str = "",
     due_date: date | None = None,
     waiver_reference: str = "",
+    applied_from: FindingDecision | None = None,
 ) -> FindingDecision:
+    """Record a decision on one finding, under the finding's own rule version (legal basis)."""
     if decision not in DECISIONS:
         raise ApplicationError(
             f"Unknown decision {decision!r}; use one of {', '.join(sorted(DECISIONS))}."
@@ -51,6 +53,8 @@ def finding_decide(
         due_date=due_date,
         waiver_reference=waiver_reference.strip(),
         decided_by=user,
+        rule_version_id=finding.rule_version_id,
+        applied_from=applied_from,
     )
     finding.review_status = decision
     finding.save(update_fields=["review_status"])

@@ -22,7 +22,7 @@ from rules.models import (
 )
 from rules.screening import IndexEntry, Match, ScreeningIndex, Thresholds
 from rules.screening.confusables import screen_folded
-from rules.signals import organisations_rescreened
+from rules.signals import organisation_match_rejected, organisations_rescreened
 
 MSG_REASON_REQUIRED = "A reason is required for a match decision."
 
@@ -275,6 +275,10 @@ def organisation_match_review(
     OrganisationMatchReview.objects.create(
         match=match, status=status, reason=match.review_reason, reviewer=user
     )
+    if status == OrganisationMatch.Review.REJECTED:  # findings resting on it are cleared
+        organisation_match_rejected.send(
+            sender=OrganisationMatch, match=match, reason=match.review_reason, user=user
+        )
     org_id = match.organisation_id
     transaction.on_commit(  # findings that rest on this match are re-checked
         lambda: organisations_rescreened.send(sender=OrganisationMatch, organisation_ids=[org_id])
