@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -14,10 +15,11 @@ from rest_framework.views import APIView
 
 from compliance import selectors
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.decisions import DECISIONS, finding_decide
+from compliance.services.decisions import DECISIONS, due_date_check, finding_decide
 from compliance.services.whatif import scenario_whatif
 from projects.access import can_review, sees_whole_portfolio
 from projects.apis import VisibleQuerysetMixin
+from projects.errors import ApplicationError
 from rules.models import Scenario
 
 
@@ -91,6 +93,13 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         mitigation_plan = serializers.CharField(max_length=8000, required=False, default="")
         due_date = serializers.DateField(required=False, allow_null=True, default=None)
         waiver_reference = serializers.CharField(max_length=200, required=False, default="")
+
+        def validate_due_date(self, value: date | None) -> date | None:
+            try:
+                due_date_check(value)
+            except ApplicationError as exc:
+                raise serializers.ValidationError(exc.message) from exc
+            return value
 
     @extend_schema(request=DecideSerializer, responses={200: FindingSerializer})
     @action(detail=True, methods=["post"])

@@ -40,11 +40,7 @@ def _open_by_severity(
     qs = findings_visible_to(user=user).filter(status="open")
     if scenario is not None:
         qs = qs.filter(scenario=scenario)
-    for value, severity, n in (
-        qs.values_list(column, "severity")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
+    for value, severity, n in qs.values_list(column, "severity").annotate(n=Count("id")).order_by():
         counts[value or "(none)"][severity] += n
     return counts
 
