@@ -99,6 +99,7 @@ def test_queue_and_finding_page_show_labels_and_what_the_match_did(
     assert "$1,250,000.00" not in queue and "$1,250,000" in queue
     assert "Findings per scenario: Current obligations " in queue  # no count across them
     finding: Finding = evaluated["finding"]
+    assert finding.tie is not None
     match = OrganisationMatch.objects.get(organisation=finding.tie.organisation)
     assert (match.method, match.decision, match.review_status) == ("exact", "accept", "pending")
     page = client.get(reverse("portal-finding", args=[finding.pk])).content.decode()
