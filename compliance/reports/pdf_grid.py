@@ -19,9 +19,11 @@ from fpdf import FPDF
 
 from compliance.reports.writers import NUMERIC_KINDS, Column
 
-__all__ = ["TABLE_PT", "Grid", "column_widths", "words"]
+__all__ = ["MIN_TABLE_PT", "TABLE_PT", "Grid", "column_widths", "words"]
 
 TABLE_PT: Final = 7.0
+#: A crowded table shrinks its font down to this size before any word has to be broken.
+MIN_TABLE_PT: Final = 5.0
 MAX_LINES: Final = 10
 #: No single column is widened beyond this share of the page to fit one long word.
 MAX_WORD_SHARE: Final = 0.3
@@ -72,14 +74,16 @@ class Grid:
         font: Callable[[float, bool], None],
         columns: Sequence[Column],
         widths: Sequence[float],
+        size: float = TABLE_PT,
     ) -> None:
         self.pdf = pdf
+        self.size = size
         self.font = font
         self.widths: list[float] = []
         self.lefts: list[float] = []
         self.layout(widths)
         self.right_aligned = [column.kind in NUMERIC_KINDS for column in columns]
-        self.line_h = TABLE_PT * 0.42
+        self.line_h = size * 0.42
         self.pad_x, self.pad_y = 1.0, 0.9
         self.cache: dict[tuple[bool, str], float] = {}
         self.bold = False
@@ -92,7 +96,7 @@ class Grid:
 
     def use(self, bold: bool) -> None:
         self.bold = bold
-        self.font(TABLE_PT, bold)
+        self.font(self.size, bold)
 
     def width(self, text: str) -> float:
         key = (self.bold, text)

@@ -31,7 +31,13 @@ from fpdf import FPDF
 from fpdf.outline import OutlineSection
 
 from compliance.reports.manifest import Manifest
-from compliance.reports.pdf_grid import MAX_WORD_SHARE, Grid, column_widths
+from compliance.reports.pdf_grid import (
+    MAX_WORD_SHARE,
+    MIN_TABLE_PT,
+    TABLE_PT,
+    Grid,
+    column_widths,
+)
 from compliance.reports.pdf_text import ENCODING, keep_unicode, pdf_cell_text, transliterate
 from compliance.reports.writers import (
     BytesSink,
@@ -296,6 +302,28 @@ class _Writer:
 
     # ----------------------------------------------------------------- tables
 
+    def _measure(
+        self,
+        columns: list[Column],
+        weights: list[float],
+        header: list[str],
+        texts: list[list[str]],
+        size: float,
+    ) -> tuple[Grid, list[float]]:
+        """A grid at font ``size`` and each column's longest word (capped) at that size."""
+        grid = Grid(pdf=self.pdf, font=self._table_font, columns=columns, widths=weights, size=size)
+        cap = self.pdf.epw * MAX_WORD_SHARE
+        grid.use(bold=True)
+        minimums = [min(grid.longest_word(title), cap) for title in header]
+        grid.use(bold=False)
+        for row_texts in texts:
+            for index, text in enumerate(row_texts):
+                minimums[index] = max(minimums[index], min(grid.longest_word(text), cap))
+        return grid, minimums
+
+    def _table_font(self, size: float, bold: bool) -> None:
+        self.font(size, bold=bold)
+
     def table(self, section: Section) -> None:
         pdf = self.pdf
         if self.page_used:
@@ -305,7 +333,6 @@ class _Writer:
         self.heading(section.title)
         columns = list(section.columns)
         weights = [column.width or _DEFAULT_WEIGHT[column.kind] for column in columns]
-        grid = Grid(pdf, lambda size, bold: self.font(size, bold=bold), columns, weights)
         header = [self.text(column.title) for column in columns]
         total = 0
         texts: list[list[str]] = []
@@ -313,14 +340,12 @@ class _Writer:
             total += 1
             if self.max_rows is None or len(texts) < self.max_rows:
                 texts.append([self.text(_row_text(row, column)) for column in columns])
-        # each column at least as wide as its longest word, so lines break between words
-        cap = pdf.epw * MAX_WORD_SHARE
-        grid.use(bold=True)
-        minimums = [min(grid.longest_word(title), cap) for title in header]
-        grid.use(bold=False)
-        for row_texts in texts:
-            for index, text in enumerate(row_texts):
-                minimums[index] = max(minimums[index], min(grid.longest_word(text), cap))
+        # each column at least as wide as its longest word, so lines break between words; a
+        # table too crowded for that at the usual size gets a smaller font first
+        grid, minimums = self._measure(columns, weights, header, texts, TABLE_PT)
+        if sum(minimums) > pdf.epw:
+            size = max(MIN_TABLE_PT, TABLE_PT * pdf.epw / sum(minimums) * 0.98)
+            grid, minimums = self._measure(columns, weights, header, texts, size)
         grid.layout(column_widths(pdf.epw, weights, minimums))
         grid.header(header)
         for shown, row_texts in enumerate(texts):
