@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from compliance.labels import scenario_base_code, scenario_label
+from compliance.labels import choice_label, scenario_base_code, scenario_label, sponsor_label
 from compliance.models import AuditEvent, Finding, FindingDecision
 from compliance.reports import (
     Column,
@@ -194,9 +194,9 @@ def finding_rows(req: ReportRequest) -> Iterator[dict[str, Any]]:
             "rule_version": versions.get(version, ""),
             "severity": severity,
             "status": status,
-            "review_status": review,
+            "review_status": choice_label(Finding.Review, review),
             "award_number": award,
-            "sponsor": sponsor,
+            "sponsor": sponsor_label(sponsor),
             "department": department,
             "person": person or "",
             "organisation": org or "",
@@ -223,7 +223,7 @@ def decision_rows(req: ReportRequest) -> Iterator[dict[str, Any]]:
             "scenario_code": d.finding.scenario.code,
             "rule": d.finding.rule.key,
             "award_number": d.finding.project.award_number,
-            "decision": d.decision,
+            "decision": d.get_decision_display(),
             "reason": d.reason,
             "mitigation_plan": d.mitigation_plan,
             "due_date": d.due_date,

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from compliance.audit.chain import Change, audit_record
 from compliance.audit.context import acting_as
-from compliance.labels import scenario_base_code, scenario_label
+from compliance.labels import scenario_base_code, scenario_label, sponsor_label
 from compliance.models import ReportExport
 from compliance.reports import (
     Manifest,
@@ -145,6 +145,7 @@ def report_write(req: ReportRequest, path: Path, *, bom: bool = False) -> Manife
                 sections=counted,
                 exposure=_pdf_exposure(req),
                 stream=fh,
+                scope=_scope(req),
             )
     counts = {s.name: c.count for s, c in zip(sections, counters, strict=True)}
     manifest = _manifest(req, counts, {path.name: sha256_file(path)})
@@ -165,6 +166,25 @@ def _pdf_exposure(req: ReportRequest) -> list[tuple[str, Decimal]] | None:
         for r in exposure_rows(totals)
         if r["group"] == "total"
     ]
+
+
+def _scope(req: ReportRequest) -> str:
+    """The cover's one-line scope, in words (scenario and sponsor names, not codes)."""
+    names = dict(Scenario.objects.values_list("code", "name"))
+    words = {
+        "scenario": lambda code: names.get(code, code),
+        "sponsor": sponsor_label,
+    }
+    parts = [
+        f"{key.replace('_', ' ')}: {words.get(key, str)(value)}"
+        for key, value in sorted(req.filters.items())
+        if value
+    ]
+    seen = "as of " + req.as_of.isoformat() if req.as_of else "current data"
+    if not parts:
+        per = "; one table per scenario" if req.kind != "audit" else ""
+        return f"Everything visible to the requester ({seen}){per}."
+    return f"{'; '.join(parts)} ({seen})."
 
 
 def _labelled(scenarios: list[Scenario]) -> list[tuple[Scenario, str]]:

@@ -254,3 +254,16 @@ def test_pi_project_page_separates_today_from_forecasts(futures: dict[str, Any],
     assert "Evidence safe-two." in safe
     assert "Forecast: If S.4525 / H.R. 8901 passes" in html
     assert "Forecast: If S.2755 passes" not in html  # no finding there: no section
+
+
+@pytest.mark.django_db
+def test_exports_name_scenarios_sponsors_and_review_states_in_words(
+    futures: dict[str, Any], tmp_path: Path
+) -> None:
+    out, _manifest = _export("findings", "csv", tmp_path, "--scenario", "current_safe")
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {r["Sponsor"] for r in rows} == {"Department of Defense", "Non-federal"}
+    assert {r["Review status"] for r in rows} == {"New"}
+    pdf, _manifest = _export("findings", "pdf", tmp_path, "--scenario", "current_safe")
+    cover = PdfReader(pdf).pages[0].extract_text()
+    assert "scenario: Current obligations + SAFE Research Act (current data)." in cover
