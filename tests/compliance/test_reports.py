@@ -94,8 +94,8 @@ def test_a_finding_decided_on_day_two_is_open_as_of_day_one(
         r["id"]: r
         for r in finding_rows(ReportRequest("findings", "csv", reviewer, timezone.localdate()))
     }
-    assert before[finding.pk]["review_status"] == "new"
-    assert after[finding.pk]["review_status"] == "false_positive"
+    assert before[finding.pk]["review_status"] == "New"  # exports give the label, not the code
+    assert after[finding.pk]["review_status"] == "False positive"
     assert date.today() - day_one == timedelta(days=1)
 
 
