@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import django_filters
@@ -14,11 +15,12 @@ from rest_framework.views import APIView
 
 from compliance import selectors
 from compliance.models import Finding, RecheckChunk, RecheckRun
-from compliance.services.decisions import DECISIONS
+from compliance.services.decisions import DECISIONS, due_date_check
 from compliance.services.sibling_decisions import finding_decide_with_siblings, finding_siblings
 from compliance.services.whatif import scenario_whatif
 from projects.access import can_review, sees_whole_portfolio
 from projects.apis import VisibleQuerysetMixin
+from projects.errors import ApplicationError
 from rules.models import Scenario
 
 
@@ -100,6 +102,13 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
             help_text="Open findings of the same tie in other scenarios (see siblings) to "
             "decide the same way; each keeps its own rule version.",
         )
+
+        def validate_due_date(self, value: date | None) -> date | None:
+            try:
+                due_date_check(value)
+            except ApplicationError as exc:
+                raise serializers.ValidationError(exc.message) from exc
+            return value
 
     @extend_schema(request=DecideSerializer, responses={200: FindingSerializer})
     @action(detail=True, methods=["post"])

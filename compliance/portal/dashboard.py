@@ -31,16 +31,16 @@ def require_portfolio_view(request: HttpRequest) -> None:
         raise PermissionDenied("The dashboard is for the research office and auditors.")
 
 
-def _open_by_severity(*, user: Any, column: str) -> dict[str, dict[str, int]]:
-    """Open findings counted per value of `column` and severity (every severity present)."""
+def _open_by_severity(
+    *, user: Any, column: str, scenario: Scenario | None = None
+) -> dict[str, dict[str, int]]:
+    """Open findings counted per value of `column` and severity (every severity present),
+    under one scenario when given."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(SEVERITIES, 0))
-    for value, severity, n in (
-        findings_visible_to(user=user)
-        .filter(status="open")
-        .values_list(column, "severity")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
+    qs = findings_visible_to(user=user).filter(status="open")
+    if scenario is not None:
+        qs = qs.filter(scenario=scenario)
+    for value, severity, n in qs.values_list(column, "severity").annotate(n=Count("id")).order_by():
         counts[value or "(none)"][severity] += n
     return counts
 
@@ -87,8 +87,14 @@ def findings_per_week(
     return weeks, [(s.name, counts[s.code]) for s in scenarios]
 
 
-def findings_by_department(*, user: Any) -> list[tuple[str, dict[str, int]]]:
-    out = _open_by_severity(user=user, column="project__department")
+def findings_by_department(
+    *, user: Any, scenario: Scenario | None
+) -> list[tuple[str, dict[str, int]]]:
+    """Open findings per department and severity under one scenario: scenarios are
+    alternative futures, so their findings are never counted together."""
+    if scenario is None:
+        return []
+    out = _open_by_severity(user=user, column="project__department", scenario=scenario)
     return sorted(out.items(), key=lambda item: (-sum(item[1].values()), item[0]))
 
 
@@ -116,7 +122,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     weeks, weekly = findings_per_week(
         user=request.user, scenarios=scenarios, today=timezone.localdate()
     )
-    departments = findings_by_department(user=request.user)
+    current = scenarios[column] if scenarios else None  # exposure_summary: same order
+    departments = findings_by_department(user=request.user, scenario=current)
+    current_name = current.name if current is not None else ""
     context: dict[str, Any] = {
         "severities": SEVERITIES,
         "grid": _severity_grid(scenarios, request.user),
@@ -136,8 +144,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "departments": departments,
         "department_chart": stacked_hbar_chart(
             chart_id="by-department",
-            title="Open findings by department and severity",
-            desc="Horizontal stacked bars: open findings in each department, split by severity.",
+            title=f"Open findings by department and severity, {current_name}",
+            desc=f"Horizontal stacked bars: open findings under {current_name} in each "
+            "department, split by severity.",
             rows=departments,
             keys=SEVERITIES,
         ),
@@ -151,8 +160,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             series=weekly,
         ),
     }
-    if scenarios:
-        current = scenarios[column]  # exposure_summary lists scenarios in this same order
+    if current is not None:
         context["stake_scenario"] = current
         context["sponsor_chart"] = _stake_chart(by_sponsor, column, "sponsor", current)
         context["department_stake_chart"] = _stake_chart(

@@ -23,6 +23,7 @@ MSG_ORGANISATION = "Enter the organisation's name."
 MSG_COUNTRY = "Choose a country from the list, or leave it blank."
 MSG_DATE = "Enter a date as YYYY-MM-DD."
 MSG_END_BEFORE_START = "The end date cannot be before the start date."
+MSG_ALREADY_ENDED = "This tie already ended on {date}; there is nothing to end."
 MSG_CONFIRM = "Tick the box to confirm your disclosures are complete and current."
 MSG_DISCLOSED_IN = "Choose documents from the list."
 MSG_DISCLOSED_ON_WITHOUT_DOCUMENT = "Tick where it was disclosed as well as giving the date."
@@ -231,6 +232,9 @@ class TieEndForm(AccessibleForm):
         self.tie = tie
 
     def clean_end_date(self) -> date:
+        ended = self.tie.end_date
+        if ended is not None and ended <= timezone.localdate():
+            raise ValidationError(MSG_ALREADY_ENDED.format(date=ended.isoformat()))
         end: date = self.cleaned_data.get("end_date") or timezone.localdate()
         if self.tie.start_date and end < self.tie.start_date:
             raise ValidationError(MSG_END_BEFORE_START)

@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from compliance.portal.forms_pi import TieEndForm, TieForm
@@ -116,10 +117,11 @@ def tie_end_view(request: HttpRequest, pk: int, tie_pk: int) -> HttpResponse:
             form.add_error(None, exc.messages)
         else:
             return HttpResponseRedirect(_project_url(project))
+    ended = tie.end_date is not None and tie.end_date <= timezone.localdate()
     return render(
         request,
         "compliance/portal/pi/tie_end.html",
-        {"project": project, "tie": tie, "form": form},
+        {"project": project, "tie": tie, "form": form, "ended": ended},
     )
 
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -104,11 +105,13 @@ def queue_render(
 ) -> HttpResponse:
     params = {k: request.GET.get(k, "") for k in QUEUE_FILTERS}
     per_page = _per_page(request)
-    page = Paginator(_queue_queryset(request, params), per_page).get_page(request.GET.get("page"))
+    queryset = _queue_queryset(request, params)
+    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
     keep = request.GET.copy()
     keep.pop("page", None)
     context = {
         "page": page,
+        "scenario_counts": [] if params["scenario"] else _per_scenario(queryset),
         "params": params,
         "sort": request.GET.get("sort", "-amount"),
         "per_page": per_page,
@@ -131,6 +134,13 @@ def queue_render(
         **extra,
     }
     return render(request, "compliance/portal/queue.html", context)
+
+
+def _per_scenario(queryset: Any) -> list[tuple[str, int]]:
+    """The queue's findings counted per scenario (never one count across them)."""
+    rows = queryset.order_by().values("scenario__code").annotate(n=Count("id"))
+    counts = {row["scenario__code"]: row["n"] for row in rows}
+    return [(s.name, counts[s.code]) for s in Scenario.objects.all() if counts.get(s.code)]
 
 
 def _distinct(field: str) -> list[str]:

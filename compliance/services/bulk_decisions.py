@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from compliance.models import Finding, FindingDecision
 from compliance.services.decisions import (
+    MSG_DUE_PAST,
     MSG_PLAN_REQUIRED,
     MSG_REASON_REQUIRED,
     MSG_WAIVER_REQUIRED,
@@ -27,6 +28,7 @@ FIELD_MESSAGES = {
     MSG_REASON_REQUIRED: "reason",
     MSG_PLAN_REQUIRED: "mitigation_plan",
     MSG_WAIVER_REQUIRED: "waiver_reference",
+    MSG_DUE_PAST: "due_date",
 }
 
 

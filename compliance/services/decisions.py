@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from compliance.models import Finding, FindingDecision
 from projects.errors import ApplicationError
@@ -13,12 +14,19 @@ from projects.errors import ApplicationError
 MSG_REASON_REQUIRED = "A decision needs a reason."
 MSG_PLAN_REQUIRED = "Mitigation required needs a mitigation plan and a due date."
 MSG_WAIVER_REQUIRED = "Accept with waiver needs the waiver reference."
+MSG_DUE_PAST = "The due date is in the past: choose today or a later date."
 DECISIONS = {
     Finding.Review.FALSE_POSITIVE,
     Finding.Review.MITIGATION,
     Finding.Review.ESCALATED,
     Finding.Review.WAIVED,
 }
+
+
+def due_date_check(due_date: date | None) -> None:
+    """A mitigation can't be due before today (a typo such as 1900-01-01 is refused)."""
+    if due_date is not None and due_date < timezone.localdate():
+        raise ApplicationError(MSG_DUE_PAST)
 
 
 @transaction.atomic
@@ -44,6 +52,7 @@ def finding_decide(
         raise ApplicationError(MSG_PLAN_REQUIRED)
     if decision == Finding.Review.WAIVED and not waiver_reference.strip():
         raise ApplicationError(MSG_WAIVER_REQUIRED)
+    due_date_check(due_date)
     finding = Finding.objects.select_for_update().get(pk=finding.pk)
     made = FindingDecision.objects.create(
         finding=finding,

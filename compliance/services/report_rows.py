@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from compliance.labels import choice_label, scenario_base_code, scenario_label, sponsor_label
 from compliance.models import AuditEvent, Finding, FindingDecision
 from compliance.reports import (
     Column,
@@ -108,8 +109,11 @@ def _visible_project_ids(user: Any) -> Any:
     return projects_visible_to(user=user).values("pk")
 
 
-def _names() -> tuple[dict[int, str], dict[int, str], dict[int, str]]:
-    scenarios = dict(Scenario.objects.values_list("pk", "code"))
+def _names() -> tuple[dict[int, tuple[str, str]], dict[int, str], dict[int, str]]:
+    """Scenario (code, name), rule key and "key@vN" by primary key."""
+    scenarios = {
+        pk: (code, name) for pk, code, name in Scenario.objects.values_list("pk", "code", "name")
+    }
     rules = dict(Rule.objects.values_list("pk", "key"))
     versions = {
         pk: f"{rules.get(rule_id, '?')}@v{number}"
@@ -184,14 +188,15 @@ def finding_rows(req: ReportRequest) -> Iterator[dict[str, Any]]:
         yield {
             "id": pk,
             "project_key": (sponsor, award),
-            "scenario": scenarios.get(scenario, ""),
+            "scenario": scenarios.get(scenario, ("", ""))[1],
+            "scenario_code": scenarios.get(scenario, ("", ""))[0],
             "rule": rules.get(rule, ""),
             "rule_version": versions.get(version, ""),
             "severity": severity,
             "status": status,
-            "review_status": review,
+            "review_status": choice_label(Finding.Review, review),
             "award_number": award,
-            "sponsor": sponsor,
+            "sponsor": sponsor_label(sponsor),
             "department": department,
             "person": person or "",
             "organisation": org or "",
@@ -214,10 +219,11 @@ def decision_rows(req: ReportRequest) -> Iterator[dict[str, Any]]:
     for d in qs.order_by("decided_at", "pk").iterator(chunk_size=CHUNK):
         yield {
             "finding": d.finding_id,
-            "scenario": d.finding.scenario.code,
+            "scenario": d.finding.scenario.name,
+            "scenario_code": d.finding.scenario.code,
             "rule": d.finding.rule.key,
             "award_number": d.finding.project.award_number,
-            "decision": d.decision,
+            "decision": d.get_decision_display(),
             "reason": d.reason,
             "mitigation_plan": d.mitigation_plan,
             "due_date": d.due_date,
@@ -235,17 +241,21 @@ def exposure_rows(req: ReportRequest) -> list[dict[str, Any]]:
     )
     for row in finding_rows(open_only):
         if row["severity"] in AT_STAKE:
-            stake[row["scenario"]][row["project_key"]] = (
+            stake[row["scenario_code"]][row["project_key"]] = (
                 row["amount_usd"] or Decimal(0),
                 row["sponsor"],
                 row["department"] or "(none)",
             )
     rows: list[dict[str, Any]] = []
-    for scenario in Scenario.objects.order_by("position").values_list("code", flat=True):
-        projects = stake.get(scenario, {})
+    scenarios = Scenario.objects.order_by("position", "code").values_list("code", "name")
+    if req.filters.get("scenario"):
+        scenarios = scenarios.filter(code=req.filters["scenario"])
+    for code, name in scenarios:
+        projects = stake.get(code, {})
         rows.append(
             {
-                "scenario": scenario,
+                "scenario": name,
+                "scenario_code": code,
                 "group": "total",
                 "value": "all",
                 "projects": len(projects),
@@ -261,7 +271,8 @@ def exposure_rows(req: ReportRequest) -> list[dict[str, Any]]:
             for value, (count, amount) in sorted(totals.items()):
                 rows.append(
                     {
-                        "scenario": scenario,
+                        "scenario": name,
+                        "scenario_code": code,
                         "group": group,
                         "value": value,
                         "projects": count,
@@ -290,12 +301,37 @@ def audit_rows(req: ReportRequest) -> Iterator[dict[str, Any]]:
         }
 
 
-def report_sections(req: ReportRequest) -> list[Section]:
+def report_scenarios(req: ReportRequest) -> list[Scenario]:
+    """The scenarios a report covers, in scenario order (one, when filtered to one)."""
+    qs = Scenario.objects.order_by("position", "code")
+    if req.filters.get("scenario"):
+        qs = qs.filter(code=req.filters["scenario"])
+    return list(qs)
+
+
+def report_sections(req: ReportRequest, *, per_scenario: bool = True) -> list[Section]:
+    """The report's tables. Scenarios are alternative futures, so findings, decisions and
+    exposure get one table per scenario (named ``<kind>:<scenario code>``, titled with the
+    scenario's label) and nothing is counted across them; ``per_scenario=False`` gives one
+    table with a Scenario column (the CSV file, whose row counts are kept per scenario)."""
     req.validate()
-    if req.kind == "findings":
-        return [Section("findings", "Findings register", FINDING_COLUMNS, finding_rows(req))]
-    if req.kind == "decisions":
-        return [Section("decisions", "Decisions log", DECISION_COLUMNS, decision_rows(req))]
-    if req.kind == "exposure":
-        return [Section("exposure", "Exposure by scenario", EXPOSURE_COLUMNS, exposure_rows(req))]
-    return [Section("audit", "Audit log", AUDIT_COLUMNS, audit_rows(req))]
+    if req.kind == "audit":
+        return [Section("audit", "Audit log", AUDIT_COLUMNS, audit_rows(req))]
+    columns, rows, title = {
+        "findings": (FINDING_COLUMNS, finding_rows, "Findings register"),
+        "decisions": (DECISION_COLUMNS, decision_rows, "Decisions log"),
+        "exposure": (EXPOSURE_COLUMNS, exposure_rows, "Exposure by scenario"),
+    }[req.kind]
+    if not per_scenario:
+        return [Section(req.kind, title, columns, rows(req))]
+    scenarios = report_scenarios(req)
+    base = scenario_base_code(Scenario.objects.all())
+    return [
+        Section(
+            f"{req.kind}:{s.code}",
+            scenario_label(s, base_code=base),
+            columns,
+            rows(replace(req, filters={**req.filters, "scenario": s.code})),
+        )
+        for s in scenarios
+    ]

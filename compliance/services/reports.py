@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from compliance.audit.chain import Change, audit_record
 from compliance.audit.context import acting_as
+from compliance.labels import scenario_base_code, scenario_label, sponsor_label
 from compliance.models import ReportExport
 from compliance.reports import (
     Manifest,
@@ -27,19 +29,46 @@ from compliance.reports import (
     write_pdf,
     write_xlsx,
 )
-from compliance.services.report_rows import ReportRequest, exposure_rows, report_sections
+from compliance.services.report_rows import (
+    ReportRequest,
+    exposure_rows,
+    report_scenarios,
+    report_sections,
+)
+from rules.models import Scenario
+
+REPORT_TITLES = {
+    "findings": "Findings register",
+    "decisions": "Decisions log",
+    "exposure": "Exposure by scenario",
+    "audit": "Audit log",
+}
+#: Reports whose PDF opens with the dollars-at-stake chart.
+EXPOSURE_CHART_KINDS = frozenset({"findings", "exposure"})
 
 
 class _Counting:
-    """Wraps a row iterator to count what was written."""
+    """Wraps a row iterator to count what was written (per scenario, when ``per_scenario``
+    names the section's kind: counts are then keyed ``<kind>:<scenario code>``)."""
 
-    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(
+        self,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        per_scenario: str | None = None,
+        scenarios: Iterable[str] = (),
+    ) -> None:
         self.rows = rows
         self.count = 0
+        self.per_scenario = per_scenario
+        self.by_scenario = {f"{per_scenario}:{code}": 0 for code in scenarios}
 
     def __iter__(self) -> Iterator[Mapping[str, Any]]:
         for row in self.rows:
             self.count += 1
+            if self.per_scenario is not None:
+                key = f"{self.per_scenario}:{row.get('scenario_code', '')}"
+                self.by_scenario[key] = self.by_scenario.get(key, 0) + 1
             yield row
 
 
@@ -73,15 +102,21 @@ def report_stream_csv(
     req: ReportRequest, *, filename: str, bom: bool = False, on_done: Any = None
 ) -> Iterator[bytes]:
     """Stream a CSV export chunk by chunk; the manifest and AuditEvent follow the last chunk."""
-    [section] = report_sections(req)
-    counter = _Counting(section.rows)
+    [section] = report_sections(req, per_scenario=False)
+    scenario_bound = req.kind != "audit"
+    counter = _Counting(
+        section.rows,
+        per_scenario=req.kind if scenario_bound else None,
+        scenarios=[s.code for s in report_scenarios(req)] if scenario_bound else (),
+    )
     digest = hashlib.sha256()
     for chunk in csv_chunks(
         Section(section.name, section.title, section.columns, counter), bom=bom
     ):
         digest.update(chunk)
         yield chunk
-    manifest = _manifest(req, {section.name: counter.count}, {filename: digest.hexdigest()})
+    counts = counter.by_scenario if scenario_bound else {section.name: counter.count}
+    manifest = _manifest(req, counts, {filename: digest.hexdigest()})
     _audit_export(manifest)
     if on_done is not None:
         on_done(manifest)
@@ -104,23 +139,57 @@ def report_write(req: ReportRequest, path: Path, *, bom: bool = False) -> Manife
         if req.fmt == "xlsx":
             write_xlsx(counted, fh)
         else:
-            totals = ReportRequest("exposure", "pdf", req.user, req.as_of, {})
-            exposure = [
-                (r["scenario"], r["amount_usd"])
-                for r in exposure_rows(totals)
-                if r["group"] == "total"
-            ]
             write_pdf(
-                title=f"grantcheck: {sections[0].title}",
+                title=f"grantcheck: {REPORT_TITLES[req.kind]}",
                 manifest=_manifest(req, {}, {}),
                 sections=counted,
-                exposure=exposure,
+                exposure=_pdf_exposure(req),
                 stream=fh,
+                scope=_scope(req),
             )
     counts = {s.name: c.count for s, c in zip(sections, counters, strict=True)}
     manifest = _manifest(req, counts, {path.name: sha256_file(path)})
     _audit_export(manifest)
     return manifest
+
+
+def _pdf_exposure(req: ReportRequest) -> list[tuple[str, Decimal]] | None:
+    """Dollars at stake per scenario for the PDF's chart, each labelled with its scenario and
+    never added up; only for the reports about findings (the audit log holds audit content)."""
+    if req.kind not in EXPOSURE_CHART_KINDS:
+        return None
+    scoped = {k: v for k, v in req.filters.items() if k in ("scenario", "sponsor", "department")}
+    totals = ReportRequest("exposure", "pdf", req.user, req.as_of, scoped)
+    labels = {s.code: label for s, label in _labelled(report_scenarios(totals))}
+    return [
+        (labels.get(r["scenario_code"], r["scenario"]), r["amount_usd"])
+        for r in exposure_rows(totals)
+        if r["group"] == "total"
+    ]
+
+
+def _scope(req: ReportRequest) -> str:
+    """The cover's one-line scope, in words (scenario and sponsor names, not codes)."""
+    names = dict(Scenario.objects.values_list("code", "name"))
+    words = {
+        "scenario": lambda code: names.get(code, code),
+        "sponsor": sponsor_label,
+    }
+    parts = [
+        f"{key.replace('_', ' ')}: {words.get(key, str)(value)}"
+        for key, value in sorted(req.filters.items())
+        if value
+    ]
+    seen = "as of " + req.as_of.isoformat() if req.as_of else "current data"
+    if not parts:
+        per = "; one table per scenario" if req.kind != "audit" else ""
+        return f"Everything visible to the requester ({seen}){per}."
+    return f"{'; '.join(parts)} ({seen})."
+
+
+def _labelled(scenarios: list[Scenario]) -> list[tuple[Scenario, str]]:
+    base = scenario_base_code(Scenario.objects.all())
+    return [(s, scenario_label(s, base_code=base)) for s in scenarios]
 
 
 def report_export_request(req: ReportRequest) -> ReportExport:

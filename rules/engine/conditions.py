@@ -301,8 +301,9 @@ def getter(name: str) -> Callable[[Env], Any]:
 
 
 def _ongoing(tie: Mapping[str, Any], today: date) -> bool:
+    """A tie ended on its end date: ending it today (the portal's default) ends it now."""
     end = tie.get("end_date")
-    return end is None or end >= today
+    return end is None or end > today
 
 
 def _period(start: date | None, end: date | None) -> str:

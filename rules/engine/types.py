@@ -60,7 +60,7 @@ FACTS: dict[str, tuple[T, str]] = {
     "tie.kind": (T.STR, "tie kind (docs/import-format.md)"),
     "tie.start_date": (T.DATE, "start of the tie"),
     "tie.end_date": (T.DATE, "end of the tie; empty while ongoing"),
-    "tie.ongoing": (T.BOOL, "no end date, or an end date on or after the evaluation date"),
+    "tie.ongoing": (T.BOOL, "no end date, or an end date after the evaluation date"),
     "tie.compensated": (T.BOOL, "paid or otherwise compensated"),
     "tie.source": (T.STR, "self_disclosed, publication, hr_feed, reviewer"),
     "tie.disclosed_in": (T.SET, "documents the tie was disclosed in"),

@@ -236,9 +236,13 @@ def test_ending_a_tie_sets_its_end_date_defaulting_to_today(team: dict[str, Any]
     tie.refresh_from_db()
     assert tie.end_date == date(2025, 5, 31)
 
-    client.post(f"/projects/{project.pk}/ties/{tie.pk}/end/", {"end_date": ""})
+    # an ended tie is ended: it can't be ended again (its dates are corrected by editing it)
+    again = client.post(f"/projects/{project.pk}/ties/{tie.pk}/end/", {"end_date": ""})
+    assert "This tie already ended on 2025-05-31; there is nothing to end." in (
+        again.content.decode()
+    )
     tie.refresh_from_db()
-    assert tie.end_date == today
+    assert tie.end_date == date(2025, 5, 31)
 
 
 # --- who may do what ----------------------------------------------------------------------

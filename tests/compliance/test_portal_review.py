@@ -139,7 +139,8 @@ def test_queue_filters_are_dropdowns_from_the_data(
     page = client.get("/findings/").content.decode()
     for select in ("f-sponsor", "f-department", "f-rule", "f-assignee"):
         assert f'<select id="{select}"' in page
-    assert "<option>Aerospace</option>" in page and "<option>DOD</option>" in page
+    assert "<option>Aerospace</option>" in page
+    assert '<option value="DOD">Department of Defense</option>' in page  # a label, not a code
     assert "<option>reviewer_user</option>" in page
     dod = client.get("/findings/", {"sponsor": "DOD", "department": "Aerospace"})
     assert f"#{finding.pk}" in dod.content.decode()
@@ -497,10 +498,11 @@ def test_dashboard_charts_show_the_portfolio_numbers(rules_loaded: None, reviewe
     assert department["Physics"][i] == Decimal("100000") and "Chemistry" not in department
     assert "<title>DOD: $250,000</title>" in page and "<title>NSF: $100,000</title>" in page
     assert "<title>Physics: $100,000</title>" in page
+    # open findings by department: under the chosen scenario only (the first by default)
     by_dept = dict(ctx["departments"])
     assert by_dept["Physics"] == {**dict.fromkeys(by_dept["Physics"], 0), "high": 1, "medium": 1}
-    assert by_dept["Aerospace"]["block"] == 1 and by_dept["Aerospace"]["high"] == 1
-    assert by_dept["Chemistry"]["low"] == 1 and by_dept["Chemistry"]["info"] == 1
+    assert by_dept["Aerospace"]["block"] == 1 and by_dept["Aerospace"]["high"] == 0
+    assert by_dept["Chemistry"]["low"] == 1 and by_dept["Chemistry"]["info"] == 0
     assert "<title>Aerospace, block: 1</title>" in page
     weeks = week_starts(timezone.localdate())
     rows = dict(ctx["weekly_rows"])
@@ -515,6 +517,8 @@ def test_dashboard_charts_show_the_portfolio_numbers(rules_loaded: None, reviewe
     only_safe = signed_in(reviewer).get("/dashboard/", {"scenario": safe.code}).content.decode()
     assert f"Dollars at stake by sponsor, {safe.name}" in only_safe
     assert "<title>NSF: $100,000</title>" not in only_safe
+    assert "<title>Aerospace, high: 1</title>" in only_safe
+    assert "<title>Aerospace, block: 1</title>" not in only_safe
 
 
 @pytest.mark.django_db

@@ -534,7 +534,7 @@ def test_pdf_with_embedded_unicode_font_keeps_text() -> None:
         ("Łukasz Dvořák", "Lukasz Dvorák"),
         ("Иванов Щукин", "Ivanov Shchukin"),
         ("Nguyễn Thị", "Nguyen Thi"),
-        ("王伟 (Wang Wei)", "?? (Wang Wei)"),
+        ("王伟 (Wang Wei)", "[Chinese text] (Wang Wei)"),
         ("\u201cquoted\u201d \u2013 \u20ac5 \u2026", "\u201cquoted\u201d \u2013 \u20ac5 \u2026"),
         ("a\u200bb\tc\x00d\ne", "ab cd\ne"),
         ("ﬁ №5 x → y", "fi No5 x -> y"),

@@ -1,0 +1,47 @@
+"""Template filters for human labels: {% load labels %} then ``{{ p.sponsor|sponsor }}``,
+``{{ amount|usd }}``, ``{{ tag|field_tag }}``, ``{{ match|match_outcome }}``,
+``{{ finding.scenario|scenario }}`` (see compliance.labels)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from compliance import labels
+from projects.models import FieldTag
+from rules.models import OrganisationMatch, Scenario
+
+register = template.Library()
+
+
+@register.filter
+def sponsor(code: str) -> str:
+    return labels.sponsor_label(code)
+
+
+@register.filter
+def usd(amount: Any) -> str:
+    return labels.usd(amount)
+
+
+@register.filter
+def field_tag(tag: FieldTag) -> str:
+    return labels.field_tag_label(tag)
+
+
+@register.filter
+def match_outcome(match: OrganisationMatch) -> str:
+    return labels.match_outcome(match)
+
+
+@register.filter
+def scenario(value: Scenario) -> str:
+    return labels.scenario_label(value)
+
+
+@register.filter
+def choice(value: Any, choices_owner: Any) -> str:
+    """``{{ finding|choice:"status" }}``: the display label of a model field with choices."""
+    display = getattr(value, f"get_{choices_owner}_display", None)
+    return str(display()) if callable(display) else str(getattr(value, choices_owner, ""))
