@@ -15,7 +15,7 @@ from compliance.models import AuditEvent, Finding, FindingDecision
 from compliance.services.decisions import MSG_DUE_PAST, finding_decide
 from projects.errors import ApplicationError
 
-MITIGATION = {
+MITIGATION: dict[str, Any] = {
     "decision": "mitigation_required",
     "reason": "Co-author overlap",
     "mitigation_plan": "End the collaboration",
