@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from compliance.models import Finding
+from compliance.models import Finding, ReportExport
 from compliance.services.whatif import AT_STAKE
 from projects.access import sees_whole_portfolio
 from projects.selectors import projects_visible_to
@@ -68,3 +68,10 @@ def exposure_summary(*, user: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def report_exports_visible_to(*, user: Any) -> QuerySet[ReportExport]:
+    """Background exports: each user sees only the exports they asked for (others: 404)."""
+    if not getattr(user, "is_authenticated", False):
+        return ReportExport.objects.none()
+    return ReportExport.objects.filter(requested_by=user)

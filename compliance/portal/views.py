@@ -19,7 +19,7 @@ from compliance.selectors import findings_visible_to
 from compliance.services.attestations import attestations_latest_for
 from projects.access import sees_whole_portfolio
 from projects.models import FieldTag, Tie
-from projects.selectors import projects_visible_to
+from projects.selectors import projects_search, projects_visible_to
 
 # the research-office pages live in their own modules; config/urls.py routes them from here
 __all__ = ["dashboard", "finding_detail", "review_queue"]
@@ -34,13 +34,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()[:200]
     projects = (
-        projects_visible_to(user=request.user)
+        projects_search(queryset=projects_visible_to(user=request.user), text=text)
         .annotate(open_findings=Count("findings", filter=Q(findings__status="open")))
         .order_by("sponsor", "award_number")
     )
     page = Paginator(projects, 50).get_page(request.GET.get("page"))
-    return render(request, "compliance/portal/projects.html", {"page": page})
+    return render(request, "compliance/portal/projects.html", {"page": page, "q": text})
 
 
 @login_required
