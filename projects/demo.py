@@ -255,6 +255,8 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
                 }
             )
 
+    tie_rows += _restricted_party_ties(orgs.get("restricted_parties", []), people_rows, projects_of)
+
     def table(name: str, rows: list[dict[str, str]]) -> Table:
         columns = list(rows[0]) if rows else []
         return Table(
@@ -270,6 +272,41 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
         "roles": table("roles", role_rows),
         "ties": table("ties", tie_rows),
     }
+
+
+def _restricted_party_ties(
+    parties: list[dict[str, Any]],
+    people_rows: list[dict[str, str]],
+    projects_of: dict[str, list[dict[str, str]]],
+) -> list[dict[str, str]]:
+    """One ongoing tie per listed party, held by the first researcher (by e-mail) of its
+    department who is on a project. Drawn without the random generator, so the rest of the
+    portfolio is the same with or without these ties."""
+    rows = []
+    for party in parties:
+        people = sorted(
+            p["email"]
+            for p in people_rows
+            if p["department"] == party["department"] and projects_of.get(p["email"])
+        )
+        if not people:
+            continue
+        rows.append(
+            {
+                "email": people[0],
+                "organisation": party["name"],
+                "country": party["country"],
+                "kind": party["kind"],
+                "start_date": str(party["start"]),
+                "end_date": "",
+                "compensated": "true" if party["kind"] == "consulting" else "false",
+                "award_number": "",
+                "sponsor": "",
+                "source": "self_disclosed",
+                "disclosed_in": "",
+            }
+        )
+    return rows
 
 
 @transaction.atomic
