@@ -37,9 +37,8 @@ demo: migrate
 	$(PY) manage.py import_list grantcheck-yaml seeds/lists
 	$(PY) manage.py import_list csl-csv seeds/lists/csl/csl_demo_sample_2023-11-30.csv
 	$(PY) manage.py load_rules
-	$(PY) manage.py load_demo
+	$(PY) manage.py demo_history  # load_demo, departments brought on board over six months
 	$(PY) manage.py tag_fields
-	$(PY) manage.py demo_history
 	$(PY) manage.py evaluate
 
 ## Set up everything and serve http://127.0.0.1:8000/ with demo data (SQLite, eager Celery).

@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from compliance.models import AuditEvent
+from compliance.selectors import audit_events_visible_to
 from projects.access import can_read_audit_log
 
 MSG_FORBIDDEN = "The audit log is for auditors and administrators."
@@ -33,8 +34,9 @@ def require_audit_log(request: HttpRequest) -> None:
         raise PermissionDenied(MSG_FORBIDDEN)
 
 
-def _choices(column: str) -> list[tuple[str, str]]:
-    values = AuditEvent.objects.order_by(column).values_list(column, flat=True).distinct()
+def _choices(user: Any, column: str) -> list[tuple[str, str]]:
+    events = audit_events_visible_to(user=user)
+    values = events.order_by(column).values_list(column, flat=True).distinct()
     return [("", "Any")] + [(v, v) for v in values if v]
 
 
@@ -49,10 +51,10 @@ class AuditFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["action"]).choices = _choices("action")
-        cast(forms.ChoiceField, self.fields["object_type"]).choices = _choices("object_type")
+        for name in ("action", "object_type"):
+            cast(forms.ChoiceField, self.fields[name]).choices = _choices(user, name)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -66,8 +68,8 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def audit_events_filtered(data: dict[str, Any]) -> QuerySet[AuditEvent]:
-    qs = AuditEvent.objects.all()
+def audit_events_filtered(*, user: Any, data: dict[str, Any]) -> QuerySet[AuditEvent]:
+    qs = audit_events_visible_to(user=user)
     if data.get("actor"):
         qs = qs.filter(actor_username=data["actor"].strip())
     if data.get("action"):
@@ -95,9 +97,10 @@ def changed_fields(before: Any, after: Any) -> list[tuple[str, Any, Any]]:
 @require_GET
 def audit_log_page(request: HttpRequest) -> HttpResponse:
     require_audit_log(request)
-    form = AuditFilterForm(request.GET or None)
+    form = AuditFilterForm(request.GET or None, user=request.user)
     valid = form.is_valid() if request.GET else True
-    events = audit_events_filtered(form.cleaned_data if request.GET and valid else {})
+    data = form.cleaned_data if request.GET and valid else {}
+    events = audit_events_filtered(user=request.user, data=data)
     page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for event in page:

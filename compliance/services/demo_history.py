@@ -1,14 +1,15 @@
-"""A demo with a past: evaluate the demo portfolio at dates over the last months, as if the
-research office had brought its departments on board one after another (each batch checked
-on the day it came on board; `manage.py evaluate` then re-checks the whole portfolio today),
-so "findings over time", first-seen dates, resolutions and as-of reports show a history
-rather than one spike on the day the demo was built. Each project is evaluated once in the
-past and once today: the history costs about one more evaluation of the portfolio.
+"""A demo with a past: the demo portfolio is brought on board department by department over
+the last months, each batch imported, field-tagged and re-checked on its own date, so
+"findings over time", first-seen dates, re-check runs, resolutions and as-of reports show a
+history rather than one spike on the day the demo was built. `manage.py evaluate` then
+re-checks the whole portfolio today.
 
 Demo only (`make demo`): the clock (django.utils.timezone.now) is set to each past date while
-it evaluates, so every timestamp written — first seen, last confirmed, resolved at, the
-findings' history rows (as-of reports) and the audit events — carries that date. Never run
-it on real data: it writes findings dated in the past.
+a batch is loaded, so every timestamp written then — created, first seen, last confirmed,
+the findings' history rows (as-of reports), the audit events, the re-check runs — carries
+that date. The re-checks the import and the tagging trigger run in-process (eager Celery,
+the embedded default); with real workers they run later, at today's date, and the demo
+simply has no past. Each project is evaluated about as often as without the history.
 """
 
 from __future__ import annotations
@@ -19,9 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from unittest import mock
 
-from compliance.services.evaluation import EvaluationCounts, portfolio_evaluate
+from django.db import transaction
+
+from compliance.models import Finding
+from projects.demo import build_demo_tables, demo_load, demo_users_ensure
+from projects.importing import ImportReport, Table, portfolio_import_tables
 from projects.models import Project
-from rules.models import Scenario
+from rules.services.fields import projects_tag
 
 DAYS_PER_MONTH = 30.44
 
@@ -29,9 +34,9 @@ DAYS_PER_MONTH = 30.44
 @dataclass(frozen=True)
 class HistoryStep:
     day: date
-    projects: int  # projects evaluated on that day (the departments coming on board)
-    new: int
-    resolved: int
+    departments: tuple[str, ...]
+    projects: int  # projects that came on board that day
+    findings: int  # findings first seen that day
 
 
 def history_dates(*, today: date, months: int, steps: int) -> list[date]:
@@ -49,26 +54,72 @@ def clock_at(day: date) -> Iterator[None]:
         yield
 
 
-def _onboarding_batches(steps: int) -> list[list[int]]:
-    """Project ids in `steps` batches, department by department (alphabetical)."""
-    ids = list(Project.objects.order_by("department", "pk").values_list("pk", flat=True))
-    size = -(-len(ids) // steps) if ids else 1
-    return [ids[i * size : (i + 1) * size] for i in range(steps)]
+def tables_in_batches(tables: dict[str, Table], steps: int) -> list[dict[str, Table]]:
+    """The import tables split into `steps` batches by department (alphabetical), each batch
+    importable once the earlier ones are in: a person comes with their first project, a
+    role with its project, a tie with its person and (if project-scoped) its project;
+    people on no project and their ties come last."""
+    projects = [r for _n, r in tables["projects"].rows]
+    departments = sorted({r.get("department", "") for r in projects})
+    size = -(-len(departments) // steps) if departments else 1
+    dept_batch = {d: i // size for i, d in enumerate(departments)}
+    last = max(dept_batch.values(), default=0)
+    award_batch = {r["award_number"]: dept_batch[r.get("department", "")] for r in projects}
+    person_batch: dict[str, int] = {}
+    for _n, r in tables["roles"].rows:
+        b = award_batch.get(r["award_number"], last)
+        person_batch[r["email"]] = min(person_batch.get(r["email"], b), b)
 
+    def batch_of(name: str, row: dict[str, str]) -> int:
+        if name in ("projects", "roles"):
+            return award_batch.get(row["award_number"], last)
+        if name == "people":
+            return person_batch.get(row["email"], last)
+        person = person_batch.get(row["email"], last)
+        return max(person, award_batch.get(row.get("award_number", ""), 0))
 
-def demo_history_evaluate(*, today: date, months: int = 6, steps: int = 6) -> list[HistoryStep]:
-    """Evaluate every scenario at `steps` past dates; at step i the i-th batch of projects
-    comes on board. The evaluation of today is left to `manage.py evaluate`."""
-    if steps < 1 or months < 1:
-        return []
-    batches = _onboarding_batches(steps)
-    scenarios = list(Scenario.objects.order_by("position"))
-    out: list[HistoryStep] = []
-    for i, day in enumerate(history_dates(today=today, months=months, steps=steps)):
-        batch = batches[i]
-        total = EvaluationCounts()
-        with clock_at(day):
-            for scenario in scenarios:
-                total.add(portfolio_evaluate(scenario=scenario, project_ids=batch, today=day))
-        out.append(HistoryStep(day, len(batch), total.new, total.resolved))
+    out: list[dict[str, Table]] = []
+    for i in range(last + 1):
+        out.append(
+            {
+                name: Table(
+                    name=t.name,
+                    file=t.file,
+                    columns=t.columns,
+                    rows=[(n, r) for n, r in t.rows if batch_of(name, r) == i],
+                )
+                for name, t in tables.items()
+            }
+        )
     return out
+
+
+def demo_history_load(
+    *, today: date, projects: int = 300, seed: int = 2026, months: int = 6, steps: int = 6
+) -> tuple[ImportReport, list[HistoryStep]]:
+    """Load the demo portfolio (as load_demo does) with a history; a portfolio that exists
+    already is loaded as load_demo would (today), with no history."""
+    if Project.objects.exists() or steps < 1 or months < 1:
+        return demo_load(projects=projects, seed=seed), []
+    batches = tables_in_batches(build_demo_tables(projects=projects, seed=seed), steps)
+    days = history_dates(today=today, months=months, steps=len(batches))
+    history: list[HistoryStep] = []
+    report = ImportReport()
+    for day, batch in zip(days, batches, strict=True):
+        with clock_at(day):
+            with transaction.atomic():
+                report = portfolio_import_tables(tables=batch)
+                if not report.ok:
+                    transaction.set_rollback(True)
+                    return report, history
+            ids = list(
+                Project.objects.filter(
+                    award_number__in=[r["award_number"] for _n, r in batch["projects"].rows]
+                ).values_list("pk", flat=True)
+            )
+            projects_tag(project_ids=ids)
+        departments = tuple(sorted({r.get("department", "") for _n, r in batch["projects"].rows}))
+        seen = Finding.objects.filter(first_seen__date=day).count()
+        history.append(HistoryStep(day, departments, len(ids), seen))
+    demo_users_ensure()
+    return report, history

@@ -1,69 +1,86 @@
-"""A demo with a past: the portfolio evaluated at dates over the last six months, so the
-dashboard's "findings over time" shows a history, and as-of reports see what was known."""
+"""A demo with a past: the demo portfolio brought on board department by department over
+the last six months, each batch re-checked on its date, so "findings over time" shows a
+history and as-of reports see what was known then."""
 
 from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 
-from compliance.models import AuditEvent, Finding
+from compliance.models import AuditEvent, Finding, RecheckRun
 from compliance.portal.dashboard import findings_per_week
-from compliance.services.demo_history import demo_history_evaluate, history_dates
+from compliance.services.demo_history import (
+    demo_history_load,
+    history_dates,
+    tables_in_batches,
+)
+from projects.demo import build_demo_tables
+from projects.models import Project
 from rules.models import Scenario
-from tests.factories import TieFactory
+from rules.services.lists import list_import
+from rules.services.rulepacks import rules_load
 
+ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 28)
 
 
-def test_history_dates_step_back_six_months_oldest_first() -> None:
+def test_history_dates_fall_within_the_last_six_months_oldest_first() -> None:
     days = history_dates(today=TODAY, months=6, steps=6)
-    assert len(days) == 6 and days == sorted(days)
+    assert days == sorted(days) and len(set(days)) == 6
     assert days[0] == date(2026, 6, 14) and days[-1] == date(2026, 11, 13)
-    assert len(set(days)) == 6
 
 
-@pytest.mark.django_db
-def test_findings_are_first_seen_on_past_dates_as_departments_come_on_board(
-    portfolio: dict[str, Any], auditor: Any
+def test_batches_hold_every_row_once_and_each_is_importable_after_the_earlier_ones() -> None:
+    tables = build_demo_tables(projects=40, seed=7)
+    batches = tables_in_batches(tables, 4)
+    assert len(batches) == 4
+    for name, table in tables.items():
+        rows = [n for b in batches for n, _r in b[name].rows]
+        assert sorted(rows) == sorted(n for n, _r in table.rows), name
+    people: set[str] = set()
+    awards: set[str] = set()
+    for batch in batches:
+        people |= {r["email"] for _n, r in batch["people"].rows}
+        awards |= {r["award_number"] for _n, r in batch["projects"].rows}
+        assert {r["email"] for _n, r in batch["roles"].rows} <= people
+        assert {r["award_number"] for _n, r in batch["roles"].rows} <= awards
+        assert {r["email"] for _n, r in batch["ties"].rows} <= people
+        assert {r["award_number"] for _n, r in batch["ties"].rows if r["award_number"]} <= awards
+
+
+@pytest.mark.django_db(transaction=True)
+def test_findings_runs_and_audit_events_carry_the_dates_departments_came_on_board(
+    eager_celery: None, auditor: Any
 ) -> None:
-    # the climate project (on board second) gets a finding too: a co-author at a listed university
-    TieFactory.create(
-        person=portfolio["co_pi"],
-        organisation=portfolio["hit"],
-        kind="coauthorship",
-        start_date=date(2024, 3, 1),
-        end_date=date(2024, 3, 1),
+    list_import(fmt="grantcheck-yaml", path=ROOT / "seeds" / "lists")
+    list_import(
+        fmt="csl-csv", path=ROOT / "seeds" / "lists" / "csl" / "csl_demo_sample_2023-11-30.csv"
     )
-    steps = demo_history_evaluate(today=TODAY, months=6, steps=2)
-    assert [s.projects for s in steps] == [1, 1]  # one department, then the other
+    rules_load(directory=ROOT / "seeds" / "rules")
+    report, history = demo_history_load(today=TODAY, projects=60, seed=2026, steps=3)
+    assert report.ok and len(history) == 3
+    days = {s.day for s in history}
+    assert sum(s.projects for s in history) == Project.objects.count() == 60
     first_seen = {f.first_seen.date() for f in Finding.objects.all()}
-    assert first_seen == {s.day for s in steps}
-    climate = Finding.objects.filter(project=portfolio["climate"])
-    assert climate.exists() and {f.first_seen.date() for f in climate} == {steps[1].day}
-    assert all(f.last_confirmed == f.first_seen for f in Finding.objects.all())
-    # the history rows and audit events carry the same past dates (as-of reports use them)
-    assert {h.history_date.date() for h in Finding.history.all()} <= {s.day for s in steps}
+    assert first_seen and first_seen <= days and len(first_seen) >= 2
+    assert {h.history_date.date() for h in Finding.history.all()} <= days
     created = AuditEvent.objects.filter(object_type="compliance.finding", action="create")
-    assert created.exists() and {e.at.date() for e in created} <= {s.day for s in steps}
+    assert created.exists() and {e.at.date() for e in created} <= days
+    imports = RecheckRun.objects.filter(trigger="portfolio import")
+    assert imports.count() == 3 and {r.created_at.date() for r in imports} == days
     _weeks, series = findings_per_week(
         user=auditor, scenarios=list(Scenario.objects.all()), today=TODAY
     )
-    busy_weeks = {i for _name, counts in series for i, n in enumerate(counts) if n}
-    assert len(busy_weeks) == 2  # a history, not one spike
-
-
-@pytest.mark.django_db
-def test_demo_history_command_writes_once(portfolio: dict[str, Any]) -> None:
-    out = io.StringIO()
-    call_command("demo_history", "--steps", "2", stdout=out)
-    assert "projects came on board" in out.getvalue()
+    busy = {i for _name, counts in series for i, n in enumerate(counts) if n}
+    assert len(busy) >= 2  # a history, not one spike
+    # again: the portfolio exists, nothing is back-dated
     count = Finding.objects.count()
-    assert count > 0
-    again = io.StringIO()
-    call_command("demo_history", stdout=again)
-    assert "no demo history written" in again.getvalue()
+    out = io.StringIO()
+    call_command("demo_history", "--projects", "60", stdout=out)
+    assert "no history" in out.getvalue()
     assert Finding.objects.count() == count

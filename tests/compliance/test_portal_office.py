@@ -350,3 +350,17 @@ def test_each_persona_sees_only_links_it_can_use(
             assert client.get(url).status_code == 200, url
         elif label != "Administration":
             assert client.get(url).status_code in (403, 404), url
+
+
+@pytest.mark.django_db
+def test_audit_event_selector_gives_nothing_to_reviewers_pis_and_outsiders(
+    evaluated: dict[str, Any], auditor: Any, admin_user: Any, reviewer: Any, pi: Any, outsider: Any
+) -> None:
+    from compliance.selectors import audit_events_visible_to
+
+    total = AuditEvent.objects.count()
+    assert total > 0
+    for user in (auditor, admin_user):
+        assert audit_events_visible_to(user=user).count() == total
+    for user in (reviewer, pi, outsider, None):
+        assert audit_events_visible_to(user=user).count() == 0
