@@ -211,7 +211,11 @@ def screenshots(base: str, ids: dict[str, int]) -> None:
         page.goto(f"{base}/rules/R07/draft/")
         shoot(page, "rule-draft")
         page.goto(f"{base}/import/")
-        shoot(page, "import")
+        sample = sorted((ROOT / "tests" / "data" / "import" / "good").glob("*.csv"))
+        page.get_by_label("Files").set_input_files([str(p) for p in sample])
+        with page.expect_navigation():
+            page.get_by_role("button", name="Preview the import").click()
+        shoot(page, "import")  # the preview; nothing is imported
 
         page = sign_in(browser, base, "auditor")
         page.goto(f"{base}/findings/{finding}/")
