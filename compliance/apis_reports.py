@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.models import ReportExport
+from compliance.selectors import report_exports_visible_to
 from compliance.services.report_rows import FORMATS, KINDS, ReportRequest
 from compliance.services.reports import (
     report_export_path,
@@ -166,7 +167,7 @@ class ReportExportStartApi(APIView):
 
 
 def _own_exports(user: Any) -> Any:
-    return ReportExport.objects.filter(requested_by=user)
+    return report_exports_visible_to(user=user)
 
 
 class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):

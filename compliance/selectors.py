@@ -8,9 +8,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from compliance.models import Finding
+from compliance.models import AuditEvent, Finding, ReportExport
 from compliance.services.whatif import AT_STAKE
-from projects.access import sees_whole_portfolio
+from projects.access import can_read_audit_log, sees_whole_portfolio
 from projects.selectors import projects_visible_to
 from rules.models import Scenario
 
@@ -68,3 +68,17 @@ def exposure_summary(*, user: Any) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def report_exports_visible_to(*, user: Any) -> QuerySet[ReportExport]:
+    """Background exports: each user sees only the exports they asked for (others: 404)."""
+    if not getattr(user, "is_authenticated", False):
+        return ReportExport.objects.none()
+    return ReportExport.objects.filter(requested_by=user)
+
+
+def audit_events_visible_to(*, user: Any) -> QuerySet[AuditEvent]:
+    """The audit log: all of it for auditors and administrators, nothing for anyone else."""
+    if not can_read_audit_log(user):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.all()

@@ -69,6 +69,7 @@ urlpatterns = [
     path("", include("compliance.portal.urls_review")),
     path("", include("compliance.portal.urls_manage")),
     path("", include("compliance.portal.urls_notify")),
+    path("", include("compliance.portal.urls_office")),  # exports, audit log, import (h8)
     path("healthz", compliance_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

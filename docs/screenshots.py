@@ -210,10 +210,26 @@ def screenshots(base: str, ids: dict[str, int]) -> None:
         page = sign_in(browser, base, "admin")
         page.goto(f"{base}/rules/R07/draft/")
         shoot(page, "rule-draft")
+        page.goto(f"{base}/import/")
+        sample = sorted((ROOT / "tests" / "data" / "import" / "good").glob("*.csv"))
+        page.get_by_label("Files").set_input_files([str(p) for p in sample])
+        with page.expect_navigation():
+            page.get_by_role("button", name="Preview the import").click()
+        shoot(page, "import")  # the preview; nothing is imported
 
         page = sign_in(browser, base, "auditor")
         page.goto(f"{base}/findings/{finding}/")
         shoot(page, "finding-auditor")
+        page.goto(f"{base}/exports/")
+        for kind, fmt in (("exposure", "pdf"), ("findings", "xlsx")):
+            page.get_by_label("Report").select_option(kind)
+            page.get_by_label("Scenario").select_option("current")
+            page.get_by_label("Format").select_option(fmt)
+            with page.expect_navigation():
+                page.get_by_role("button", name="Start export").click()
+        shoot(page, "exports")
+        page.goto(f"{base}/audit-log/?object_type=report")
+        shoot(page, "audit-log")
         browser.close()
 
 

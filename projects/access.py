@@ -31,3 +31,16 @@ def can_administer(user: Any) -> bool:
 def can_review(user: Any) -> bool:
     """Research-office reviewers and admins decide; auditors and PIs only read."""
     return has_group(user, REVIEWER, ADMIN)
+
+
+def can_read_audit_log(user: Any) -> bool:
+    """The audit-log page: auditors and administrators (PRODUCT.md: the auditor's audit log)."""
+    return has_group(user, AUDITOR, ADMIN)
+
+
+def can_use_admin_site(user: Any) -> bool:
+    """Django admin opens for staff, but shows nothing without a model permission: a staff
+    reviewer with no permission would only meet "You don't have permission"."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active and user.is_staff):
+        return False
+    return bool(user.is_superuser or user.get_all_permissions())

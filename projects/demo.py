@@ -255,6 +255,8 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
                 }
             )
 
+    tie_rows += _storyline_ties(orgs.get("storylines", []), people_rows, projects_of)
+
     def table(name: str, rows: list[dict[str, str]]) -> Table:
         columns = list(rows[0]) if rows else []
         return Table(
@@ -270,6 +272,53 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
         "roles": table("roles", role_rows),
         "ties": table("ties", tie_rows),
     }
+
+
+def _storyline_ties(
+    stories: list[dict[str, Any]],
+    people_rows: list[dict[str, str]],
+    projects_of: dict[str, list[dict[str, str]]],
+) -> list[dict[str, str]]:
+    """One ongoing tie per storyline (seeds/demo/catalogue.yaml), held by the first
+    researcher (by e-mail) on an active or proposed project of its department or sponsor.
+    Drawn without the random generator, so the rest of the portfolio is the same with or
+    without these ties."""
+    department = {p["email"]: p["department"] for p in people_rows}
+    rows = []
+    for story in stories:
+        candidates = sorted(
+            (
+                (email, project)
+                for email, projects in projects_of.items()
+                for project in projects
+                if project["status"] in {"active", "proposal"}
+                and story.get("sponsor", project["sponsor"]) == project["sponsor"]
+                and story.get("department", department[email]) == department[email]
+            ),
+            key=lambda pair: (pair[0], pair[1]["award_number"]),
+        )
+        if not candidates:
+            continue
+        email, project = candidates[0]
+        on_project = bool(story.get("on_project"))
+        rows.append(
+            {
+                "email": email,
+                "organisation": story["name"],
+                "country": story["country"],
+                "kind": story["kind"],
+                "start_date": str(story["start"]),
+                "end_date": "",
+                "compensated": "true"
+                if story["kind"] in {"consulting", "talent_programme", "appointment"}
+                else "false",
+                "award_number": project["award_number"] if on_project else "",
+                "sponsor": project["sponsor"] if on_project else "",
+                "source": story.get("source", "self_disclosed"),
+                "disclosed_in": "",
+            }
+        )
+    return rows
 
 
 @transaction.atomic

@@ -56,3 +56,17 @@ def portfolio_counts() -> dict[str, int]:
         "ties": Tie.objects.count(),
         "organisations": Organisation.objects.count(),
     }
+
+
+def projects_search(*, queryset: QuerySet[Project], text: str) -> QuerySet[Project]:
+    """Projects (from a visible queryset) whose title, award number or PI / co-PI name holds
+    `text` (case-insensitive). A subquery, not a join: counts annotated later stay right."""
+    text = text.strip()
+    if not text:
+        return queryset
+    led = Role.objects.filter(role__in=["pi", "co_pi"], person__name__icontains=text)
+    return queryset.filter(
+        Q(title__icontains=text)
+        | Q(award_number__icontains=text)
+        | Q(pk__in=led.values("project_id"))
+    )

@@ -19,6 +19,7 @@ from compliance.models import RecheckRun
 from compliance.portal.charts import hbar_chart, line_chart, stacked_hbar_chart
 from compliance.selectors import exposure_summary, findings_visible_to
 from projects.access import sees_whole_portfolio
+from rules.coverage import rules_cannot_fire
 from rules.models import Scenario
 
 SEVERITIES = ["block", "high", "medium", "low", "info", "error"]
@@ -167,6 +168,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             by_department, column, "department", current
         )
     context.update(_runs_context())
+    context["rules_silent"] = rules_cannot_fire()  # rules whose lists are not loaded
     return render(request, "compliance/portal/dashboard.html", context)
 
 

@@ -22,6 +22,7 @@ from compliance.portal.diffing import (
 from compliance.portal.manage_access import require_admin, require_portfolio
 from projects.access import can_administer
 from projects.errors import ApplicationError
+from rules.coverage import rule_lists
 from rules.models import PackParameter, Rule, RulePack, RuleVersion, Scenario
 from rules.services.rulepacks import (
     content_hash,
@@ -52,10 +53,17 @@ def rules_overview(request: HttpRequest) -> HttpResponse:
         Prefetch("parameters", queryset=PackParameter.objects.select_related("updated_by")),
     )
     scenarios = Scenario.objects.prefetch_related("scenario_packs__pack")
+    coverage = rule_lists()
     return render(
         request,
         TEMPLATES + "rules.html",
-        {"packs": packs, "scenarios": scenarios, "unconfirmed": "UNCONFIRMED"},
+        {
+            "packs": packs,
+            "scenarios": scenarios,
+            "unconfirmed": "UNCONFIRMED",
+            "rule_lists": coverage,
+            "rules_silent": [r for r in coverage.values() if r.cant_fire],
+        },
     )
 
 

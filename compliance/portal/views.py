@@ -21,7 +21,7 @@ from compliance.selectors import findings_visible_to
 from compliance.services.attestations import attestations_latest_for
 from projects.access import sees_whole_portfolio
 from projects.models import FieldTag, Tie
-from projects.selectors import projects_visible_to
+from projects.selectors import projects_search, projects_visible_to
 from rules.models import Scenario
 
 # the research-office pages live in their own modules; config/urls.py routes them from here
@@ -47,8 +47,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
         )
         for s in scenarios
     }
+    text = request.GET.get("q", "").strip()[:200]
     projects = (
-        projects_visible_to(user=request.user)
+        projects_search(queryset=projects_visible_to(user=request.user), text=text)
         .annotate(**counts)
         .order_by("sponsor", "award_number")
     )
@@ -65,7 +66,9 @@ def project_list(request: HttpRequest) -> HttpResponse:
                 forecasts.append((scenario_label(s, base_code=base), n))
         rows.append({"project": project, "today": today, "forecasts": forecasts})
     return render(
-        request, "compliance/portal/projects.html", {"page": page, "rows": rows, "today": TODAY}
+        request,
+        "compliance/portal/projects.html",
+        {"page": page, "rows": rows, "today": TODAY, "q": text},
     )
 
 

@@ -162,3 +162,21 @@ def quantifier_tie_needs(node: Any, params: Mapping[str, Any]) -> list[TieNeed]:
         for value in node:
             out += quantifier_tie_needs(value, params)
     return out
+
+
+def referenced_lists(node: Any, params: Mapping[str, Any]) -> frozenset[str]:
+    """Every list code a condition reads anywhere (any branch, any quantifier, parameters
+    resolved): what the rules page shows as "reads"."""
+    found: set[str] = set()
+    if isinstance(node, Mapping):
+        spec = node.get("listed")
+        if isinstance(spec, Mapping):
+            lists = _param(spec.get("lists"), params)
+            if isinstance(lists, list | tuple):
+                found.update(x for x in lists if isinstance(x, str))
+        for value in node.values():
+            found |= referenced_lists(value, params)
+    elif isinstance(node, list):
+        for value in node:
+            found |= referenced_lists(value, params)
+    return frozenset(found)
