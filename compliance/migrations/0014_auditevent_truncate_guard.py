@@ -11,10 +11,10 @@ SQLite has no TRUNCATE.
 
 from django.db import migrations
 
-PG_UP = r"""
+PG_UP = """
 CREATE OR REPLACE FUNCTION grantcheck_audit_no_truncate() RETURNS trigger AS $$
 BEGIN
-    IF current_database() LIKE 'test\_%'
+    IF left(current_database(), 5) = 'test_'
        AND current_setting('grantcheck.audit_truncate', true) = 'allow' THEN
         RETURN NULL;
     END IF;
