@@ -110,6 +110,7 @@ KNOWN_VARIABLES: frozenset[str] = frozenset(
         "SCREENING_ACCEPT_THRESHOLD",
         "SCREENING_REVIEW_THRESHOLD",
         "EXPORT_ROOT",
+        "STATIC_ROOT",
         # e-mail and notifications
         "EMAIL_BACKEND",
         "EMAIL_HOST",
