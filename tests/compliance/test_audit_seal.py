@@ -177,3 +177,13 @@ def test_postgresql_refuses_truncate_of_the_audit_table() -> None:
         cursor.execute("SET LOCAL grantcheck.audit_truncate = ''")
         cursor.execute("TRUNCATE compliance_auditevent")
     assert AuditEvent.objects.count() == 2
+
+
+def test_beat_seals_the_chain_on_the_configured_interval() -> None:
+    from datetime import timedelta
+
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["audit-seal"]
+    assert entry["task"] == "compliance.audit_seal" == audit_seal_task.name
+    assert entry["schedule"] == timedelta(minutes=15)  # GRANTCHECK_AUDIT_SEAL_MINUTES
