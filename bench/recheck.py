@@ -424,7 +424,11 @@ def reset_state(args: argparse.Namespace, app: Any) -> None:
         except LookupError:
             continue
     with connection.cursor() as cursor:
+        # The audit table refuses TRUNCATE (compliance.0014); this throwaway database's owner
+        # switches the guard off for the reset, as only an owner can.
+        cursor.execute("ALTER TABLE compliance_auditevent DISABLE TRIGGER auditevent_no_truncate")
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        cursor.execute("ALTER TABLE compliance_auditevent ENABLE TRIGGER auditevent_no_truncate")
         for table in tables:
             cursor.execute(f"ANALYZE {table}")
     PackParameter.objects.filter(name="r07_lookback_years").update(value=5)

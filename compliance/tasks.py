@@ -6,6 +6,7 @@ import gc
 
 from celery import shared_task
 
+from compliance.audit.seal import audit_seal
 from compliance.services.recheck import recheck_chunk_execute, recheck_request
 from compliance.services.recheck_runs import recheck_watchdog
 from compliance.services.reports import report_export_run
@@ -39,3 +40,10 @@ def recheck_watchdog_task() -> int:
 @shared_task(name="compliance.report_export", acks_late=True)
 def report_export_task(export_id: int) -> str:
     return report_export_run(export_id=export_id)
+
+
+@shared_task(name="compliance.audit_seal")
+def audit_seal_task() -> int | None:
+    """Seal the audit chain's head outside the database (compliance/audit/seal.py)."""
+    seal = audit_seal()
+    return seal.seq if seal else None

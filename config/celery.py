@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import task_postrun, task_prerun
+from celery.signals import heartbeat_sent, task_postrun, task_prerun
+from django.conf import settings
 from django.db import close_old_connections
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -44,6 +46,11 @@ app.conf.beat_schedule = {
         "task": "compliance.notification_digest",
         "schedule": crontab(hour=7, minute=15),
     },
+    # The audit chain's head, written outside the database (compliance/audit/seal.py).
+    "audit-seal": {
+        "task": "compliance.audit_seal",
+        "schedule": timedelta(minutes=settings.AUDIT_SEAL_MINUTES),
+    },
 }
 
 
@@ -66,3 +73,14 @@ def connections_checked(sender: Any = None, **kwargs: Any) -> None:
     if getattr(getattr(sender, "request", None), "is_eager", False):
         return
     close_old_connections()
+
+
+@heartbeat_sent.connect
+def worker_alive(sender: Any = None, **kwargs: Any) -> None:
+    """Every few seconds, in each worker: tell /healthz this worker is alive (a cache key)."""
+    from compliance.health import worker_heartbeat
+
+    try:
+        worker_heartbeat(app.conf.get("worker_hostname") or os.uname().nodename)
+    except Exception:  # a cache hiccup must never disturb the worker's event loop
+        return

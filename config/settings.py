@@ -11,14 +11,22 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_float, env_int, env_list, env_str
+from config.env import env_bool, env_float, env_int, env_list, env_str, environment_check
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=True)
+
+SECRET_KEY_MIN_LENGTH = 50
+MSG_SECRET_KEY_WEAK = (
+    f"SECRET_KEY is too weak for DEBUG off: it needs {SECRET_KEY_MIN_LENGTH} characters or "
+    "more and must not be Django's development key (django-insecure-...); make one with "
+    "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+)
 
 SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -27,6 +35,10 @@ if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
+    # A guessable key signs sessions and password-reset links: refuse "changeme" and the
+    # key `startproject` writes for development.
+    if len(SECRET_KEY) < SECRET_KEY_MIN_LENGTH or SECRET_KEY.startswith("django-insecure-"):
+        raise ImproperlyConfigured(MSG_SECRET_KEY_WEAK)
 if not SECRET_KEY:
     # Development only: DEBUG is on, so this key never protects real data.
     SECRET_KEY = "grantcheck-insecure-development-key"  # noqa: S105
@@ -47,6 +59,7 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "django_htmx",
+    "csp",
     "projects",
     "rules",
     "compliance",
@@ -54,6 +67,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files, served by the app itself in production (compressed, cache-busted); it
+    # answers before the middleware below, so static files get none of their headers. With
+    # DEBUG on, runserver serves them from the apps.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "csp.middleware.CSPMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
+    "config.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -186,9 +206,54 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = 0 if DEBUG else env_int("SECURE_HSTS_SECONDS", 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Production posture (issue 20 §7): proxy, health, static files, CSP, headers ---------
+# X-Forwarded-Proto is believed only behind a proxy that sets it: without one, any client
+# could claim HTTPS.
+TRUSTED_PROXY = env_bool("GRANTCHECK_TRUSTED_PROXY", default=False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Load balancers check health over plain HTTP: no redirect to HTTPS for it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# The HSTS preload directive; a browser preload list takes a registrable domain only, and
+# only when its owner submits it, so on a host such as grants.example.edu it changes nothing.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+# collectstatic writes hashed, compressed copies (whitenoise); DEBUG serves the sources.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Content-Security-Policy (django-csp): scripts only from our own static files, never
+# inline; <style> blocks carry the request's nonce. The API docs page widens it for the
+# Swagger UI only (config/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "frame-ancestors": [csp.NONE],
+        "form-action": [csp.SELF],
+    },
+}
+# Browser features the portal never uses, switched off (config.security).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
+# Workers report in every few seconds (compliance.health); /healthz calls them absent after
+# this long without a word.
+WORKER_HEARTBEAT_SECONDS = env_int("GRANTCHECK_WORKER_HEARTBEAT_SECONDS", 60)
 
 # --- I18N -------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -197,7 +262,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic writes (and whitenoise serves from, in production).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
@@ -322,3 +388,22 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Audit seal (issue 20 §8): the chain's head, written outside the database --------------
+# file:/path (JSON lines, appended), mail:addr[,addr], or log; every few minutes by beat.
+AUDIT_SEAL_TARGET = env_str("GRANTCHECK_AUDIT_SEAL_TARGET", "log")
+AUDIT_SEAL_MINUTES = env_int("GRANTCHECK_AUDIT_SEAL_MINUTES", 15)
+_seal_kind, _, _seal_where = AUDIT_SEAL_TARGET.partition(":")
+if not (
+    (_seal_kind == "log" and not _seal_where)
+    or (_seal_kind == "file" and _seal_where.startswith("/"))
+    or (_seal_kind == "mail" and "@" in _seal_where)
+):
+    raise ImproperlyConfigured(
+        f"GRANTCHECK_AUDIT_SEAL_TARGET={AUDIT_SEAL_TARGET!r} must be log, file:/absolute/path "
+        "or mail:address[,address]"
+    )
+
+# Keep last: every setting above has read its variables; anything else in the environment
+# that looks like a setting (DJANGO_DEBUG, SECRETKEY) stops start-up (config/env.py).
+environment_check()

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import csp.constants as csp
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from compliance import apis as compliance_apis
@@ -14,6 +16,17 @@ from compliance.portal.auth import RateLimitedLoginView
 from projects import apis as project_apis
 from rules import apis as rules_apis
 from rules import apis_packs as rules_pack_apis
+
+# The Swagger UI: its start-up script from our own URL (the split view), the UI itself from
+# its CDN, whose styles are inline: this page alone allows them (CSP, config/settings.py).
+_SWAGGER_CDN = "https://cdn.jsdelivr.net"
+SWAGGER_UI = csp_replace(
+    {
+        "script-src": [csp.SELF, _SWAGGER_CDN],
+        "style-src": [csp.SELF, _SWAGGER_CDN, csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:", _SWAGGER_CDN],
+    }
+)(SpectacularSwaggerSplitView.as_view(url_name="schema"))
 
 router = DefaultRouter()
 router.register("projects", project_apis.ProjectViewSet, basename="project")
@@ -74,7 +87,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SWAGGER_UI, name="api-docs"),
 ]
 
 # Single sign-on: its URLs exist only when OpenID Connect is configured (docs/sso.md).

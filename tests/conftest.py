@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 
 from projects.access import ADMIN, AUDITOR, PI, REVIEWER
@@ -94,3 +95,15 @@ def eager_celery() -> Iterator[None]:
     app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+
+def _audit_truncate_allowed(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """Django empties every table with TRUNCATE between transactional tests on PostgreSQL;
+    the audit table refuses it unless a test database's session allows it (migration
+    compliance.0014). Every connection of the test process allows it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET grantcheck.audit_truncate = 'allow'")
+
+
+connection_created.connect(_audit_truncate_allowed, dispatch_uid="grantcheck-audit-truncate")

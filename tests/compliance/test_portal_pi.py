@@ -379,7 +379,7 @@ def test_suggest_says_no_match_for_an_unlisted_name_and_offers_known_organisatio
 def test_the_form_wires_the_suggestions_to_the_organisation_input(team: dict[str, Any]) -> None:
     page = signed_in(team["pi"]).get(f"/projects/{team['project'].pk}/ties/new/").content.decode()
     assert 'id="id_organisation"' in page and 'hx-get="/organisations/suggest/"' in page
-    assert 'hx-trigger="keyup changed delay:300ms"' in page and 'hx-params="q"' in page
+    assert 'hx-trigger="keyup changed delay:300ms"' in page and 'hx-params="organisation"' in page
     for label in ("Person", "Kind of tie", "Country", "Start date", "End date", "Compensated"):
         assert f">{label}" in page, label
     assert 'value="visiting_at"' in page and 'type="date"' in page

@@ -32,7 +32,13 @@ def test_home_sends_pis_to_their_projects_and_reviewers_to_the_dashboard(
 def test_health_reports_database_and_cache() -> None:
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "ok",
+        "redis": "not configured",  # the embedded default: eager Celery, no Redis
+        "workers": {"status": "eager"},
+    }
 
 
 @pytest.mark.django_db
