@@ -42,6 +42,6 @@ def down(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("compliance", "0013_finding_statement_level_references")]
+    dependencies = [("compliance", "0014_findingdecision_legal_basis_and_origin")]
 
     operations = [migrations.RunPython(up, down)]
