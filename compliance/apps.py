@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 from django.apps import AppConfig
 
 
@@ -8,9 +9,12 @@ class ComplianceConfig(AppConfig):
 
     def ready(self) -> None:
         from compliance import receivers
+        from compliance.audit import propagation
         from compliance.audit import receivers as audit_receivers
         from compliance.notifications import receivers as notification_receivers
+        from compliance.security import lockout  # noqa: F401  (audits lockouts)
 
         receivers.connect()
         audit_receivers.connect()
         notification_receivers.connect()
+        propagation.connect()

@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 from django.apps import AppConfig
 
 

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit.chain import Change, audit_record
-from compliance.audit.context import acting_as
+from compliance.audit.context import acting_as, current_actor
 from compliance.models import ReportExport
 from compliance.reports import (
     Manifest,
@@ -157,8 +157,14 @@ def report_export_run(*, export_id: int) -> str:
     name = f"{export.pk}-grantcheck-{export.kind}-{stamp}.{export.format}"
     root = Path(settings.EXPORT_ROOT)
     root.mkdir(parents=True, exist_ok=True)
+    # The worker runs as whoever asked (compliance.audit.propagation): keep their request id
+    # and address; a task without them (re-run by hand) still names the requester.
+    started = current_actor()
+    same = user is not None and started.user_id == user.pk
     try:
-        with acting_as(user):
+        with acting_as(
+            user, request_id=started.request_id if same else "", ip=started.ip if same else None
+        ):
             manifest = report_write(req, root / name)
     except Exception as exc:
         ReportExport.objects.filter(pk=export_id).update(
