@@ -119,8 +119,10 @@ def lockout_response(
         return JsonResponse({"detail": message}, status=429)
     # Unbound: a bound form would check the password again (and count one more failure).
     form = AuthenticationForm(request, initial={"username": request.POST.get("username", "")})
-    form.add_error(None, message)
     response = TemplateResponse(
-        request, "registration/login.html", {"form": form, "next": ""}, status=429
+        request,
+        "registration/login.html",
+        {"form": form, "next": "", "lockout": message},
+        status=429,
     )
     return response.render()
