@@ -1,3 +1,4 @@
+# mypy: disable-error-code="import-untyped"
 """Failed sign-ins are throttled per account on every password path (django-axes).
 
 Portal and admin sign-in, HTTP Basic on the API and the API token endpoint share one count
