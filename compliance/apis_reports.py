@@ -151,6 +151,9 @@ class ReportExportSerializer(serializers.ModelSerializer):
 class ReportExportStartApi(APIView):
     """POST /api/v1/reports/{kind}/exports/ — run a large export in the background."""
 
+    # An export reads: auditors' (read-only) tokens may start one.
+    read_only_tokens_allowed = True
+
     content_negotiation_class = _IgnoreFormatParam
     renderer_classes = [JSONRenderer]
 

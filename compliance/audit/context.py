@@ -67,15 +67,19 @@ def in_current_context(chunks: Iterable[bytes]) -> Iterator[bytes]:
     A StreamingHttpResponse is consumed by the server after the view and every middleware
     have returned, when the request's actor is gone: whatever the generator audits (an
     export's manifest after its last row) would be recorded as `system`. Each step runs in a
-    copy of the view's context instead, actor included."""
+    copy of the view's context instead, actor included. The copy is taken now, in the view."""
     context = copy_context()
     iterator = iter(chunks)
-    while True:
-        try:
-            chunk = context.run(next, iterator)
-        except StopIteration:
-            return
-        yield chunk
+
+    def steps() -> Iterator[bytes]:
+        while True:
+            try:
+                chunk = context.run(next, iterator)
+            except StopIteration:
+                return
+            yield chunk
+
+    return steps()
 
 
 def actor_headers() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import copy_context
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,10 @@ def report_export_request(req: ReportRequest) -> ReportExport:
 
         report_export_task.delay(export_id)
 
-    transaction.on_commit(enqueue)
+    # The task is queued at commit, perhaps after the request's actor is gone (a transaction
+    # that outlives the view): queue it in the request's context, so it acts as its user.
+    context = copy_context()
+    transaction.on_commit(lambda: context.run(enqueue))
     return export
 
 

@@ -154,7 +154,7 @@ def test_a_read_only_token_reads_but_every_write_is_refused(reviewer: Any) -> No
     for method, url in (
         ("post", "/api/v1/screen/"),
         ("post", "/api/v1/findings/1/decide/"),
-        ("post", "/api/v1/reports/findings/exports/"),
+        ("post", "/api/v1/imports/list/"),
     ):
         response = getattr(client, method)(url, {}, format="json")
         assert response.status_code == 403 and response.json()["detail"] == MSG_READ_ONLY_TOKEN
