@@ -28,7 +28,10 @@ MSG_BAD_CREDENTIALS = "Unable to sign in with the username and password given."
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
-    user = serializers.CharField(source="user.username", read_only=True)
+    token_key = serializers.CharField(source="token.token_key", read_only=True)
+    user = serializers.CharField(source="token.user.username", read_only=True)
+    created = serializers.DateTimeField(source="token.created", read_only=True)
+    expiry = serializers.DateTimeField(source="token.expiry", read_only=True, allow_null=True)
 
     class Meta:
         model = ApiToken

@@ -15,6 +15,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from knox.models import AuthToken
 
 from compliance.audit.chain import Change, audit_record_many
 from compliance.models import ApiToken
@@ -67,7 +68,8 @@ admin.site.register(AccessFailureLog, AccessFailureLogAdmin)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "token_key", "user", "read_only", "created", "expiry", "issued_by"]
     list_filter = ["read_only"]
-    search_fields = ["name", "token_key", "user__username"]
+    search_fields = ["name", "token__token_key", "token__user__username"]
+    list_select_related = ["token__user", "issued_by"]
     fields = ("name", "token_key", "user", "read_only", "created", "expiry", "issued_by")
     readonly_fields = fields
 
@@ -81,5 +83,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
         api_token_revoke(token_key=obj.token_key, by=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
-        for key in list(queryset.values_list("token_key", flat=True)):
+        for key in list(queryset.values_list("token__token_key", flat=True)):
             api_token_revoke(token_key=key, by=request.user)
+
+
+def knox_admin_replace() -> None:
+    """knox registers its own token admin, which adds tokens without a name or scope and
+    deletes them unaudited: tokens are managed through ApiTokenAdmin and the portal only.
+    Called from compliance's ready(), after the admin has loaded every app's admin module."""
+    if admin.site.is_registered(AuthToken):
+        admin.site.unregister(AuthToken)

@@ -28,6 +28,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 
 from compliance.audit.context import actor_bind_user
+from compliance.models import ApiToken
 from compliance.security.lockout import lockout_message
 
 MSG_READ_ONLY_TOKEN = "This API token is read-only: it may not change anything."  # noqa: S105
@@ -45,6 +46,12 @@ def _bound(result: tuple[Any, Any] | None) -> tuple[Any, Any] | None:
     return result
 
 
+def token_read_only(token: Any) -> bool:
+    """A knox token without grantcheck's scope row (made outside its pages) is read-only."""
+    scope = ApiToken.objects.filter(token=token).values_list("read_only", flat=True).first()
+    return scope is None or bool(scope)
+
+
 class AuditedSessionAuthentication(SessionAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         return _bound(super().authenticate(request))
@@ -55,11 +62,10 @@ class AuditedTokenAuthentication(TokenAuthentication):
         result = super().authenticate(request)
         if result is None:
             return None
-        token = result[1]
         view = (getattr(request, "parser_context", None) or {}).get("view")
         if (
-            getattr(token, "read_only", False)
-            and request.method not in SAFE_METHODS
+            request.method not in SAFE_METHODS
+            and token_read_only(result[1])
             and not getattr(view, "read_only_tokens_allowed", False)
         ):
             raise exceptions.PermissionDenied(MSG_READ_ONLY_TOKEN)

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 from knox.crypto import hash_token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from compliance.models import ApiToken, AuditEvent
@@ -56,11 +57,12 @@ def test_a_pi_creates_a_token_on_the_portal_shown_once_and_stored_hashed(
     assert client.get("/account/tokens/").status_code == 200
     response = client.post("/account/tokens/", {"name": "my laptop", "days": "30"})
     assert response.status_code == 201
-    token = ApiToken.objects.get(user=pi)
+    token = ApiToken.objects.get(token__user=pi)
     text = response.context["issued"]
     assert text.startswith("gc_") and text in response.content.decode()
-    assert token.digest == hash_token(text) and text not in (token.digest, token.token_key)
+    assert token.pk == hash_token(text) and text not in (token.pk, token.token_key)
     assert token.name == "my laptop" and not token.read_only and token.issued_by == pi
+    assert token.expiry is not None
     assert timedelta(days=29) < token.expiry - timezone.now() <= timedelta(days=30)
     assert text not in client.get("/account/tokens/").content.decode()  # never shown again
     [event] = AuditEvent.objects.filter(action="token_issue")
@@ -107,7 +109,7 @@ def test_only_administrators_issue_service_tokens_for_another_account(
         "/account/tokens/", {"name": "x", "days": "30", "for_username": "svc-integration"}
     )
     # a PI's form has no such field: the token is the PI's own, never the service account's
-    assert not ApiToken.objects.filter(user=service).exists()
+    assert not ApiToken.objects.filter(token__user=service).exists()
     assert refused.status_code == 201 and ApiToken.objects.get().user == pi
     with pytest.raises(PermissionError, match=MSG_SERVICE_ADMIN_ONLY):
         _issue(pi, for_username="svc-integration")
@@ -121,7 +123,7 @@ def test_only_administrators_issue_service_tokens_for_another_account(
         },
     )
     assert issued.status_code == 201
-    token = ApiToken.objects.get(user=service)
+    token = ApiToken.objects.get(token__user=service)
     assert token.issued_by == admin_user and token.read_only
     listing = _portal(admin_user).get("/account/tokens/").content.decode()
     assert "nightly sync" in listing and "svc-integration" in listing
@@ -140,9 +142,9 @@ def test_a_token_longer_than_the_maximum_is_refused(pi: Any, settings: Any) -> N
 @pytest.mark.django_db
 def test_an_expired_token_is_refused(pi: Any) -> None:
     token, text = _issue(pi)
-    ApiToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    AuthToken.objects.filter(pk=token.pk).update(expiry=timezone.now() - timedelta(seconds=1))
     assert _refused(_token_client(text).get("/api/v1/projects/"))
-    assert not ApiToken.objects.exists()  # knox removes it
+    assert not AuthToken.objects.exists() and not ApiToken.objects.exists()  # knox removes it
 
 
 @pytest.mark.django_db
@@ -167,7 +169,7 @@ def test_an_auditors_tokens_are_always_read_only(auditor: Any) -> None:
     assert "Your role is read-only" in client.get("/account/tokens/").content.decode()
     response = client.post("/account/tokens/", {"name": "audit export", "days": "30"})
     assert response.status_code == 201
-    token = ApiToken.objects.get(user=auditor)
+    token = ApiToken.objects.get(token__user=auditor)
     assert token.read_only
     text = response.context["issued"]
     refused = _token_client(text).post("/api/v1/screen/", {"names": ["x"]}, format="json")
@@ -185,20 +187,30 @@ def test_the_api_exchanges_a_password_for_a_token_lists_and_revokes_it(
     created = anonymous.post("/api/v1/auth/token/", body, format="json")
     assert created.status_code == 201, created.content
     text = created.json()["token"]
-    token = ApiToken.objects.get(user=pi)
-    assert token.digest == hash_token(text) and token.name == "ci"
+    token = ApiToken.objects.get(token__user=pi)
+    assert token.pk == hash_token(text) and token.name == "ci"
+    assert token.expiry is not None
     assert timedelta(days=6) < token.expiry - timezone.now() <= timedelta(days=7)
     client = _token_client(text)
     listed = client.get("/api/v1/auth/tokens/").json()["results"]
     assert [t["name"] for t in listed] == ["ci"] and "token" not in listed[0]
     assert client.post("/api/v1/auth/token/revoke/").status_code == 204
-    assert not ApiToken.objects.filter(user=pi).exists()
+    assert not ApiToken.objects.filter(token__user=pi).exists()
     assert _refused(client.get("/api/v1/auth/tokens/"))
     events = AuditEvent.objects.filter(object_type="api_token", object_id=token.token_key)
     assert [(e.action, e.actor_username, e.ip) for e in events.order_by("seq")] == [
         ("token_issue", "pi_user", "127.0.0.1"),
         ("token_revoke", "pi_user", "127.0.0.1"),
     ]
+
+
+@pytest.mark.django_db
+def test_a_knox_token_made_outside_grantchecks_pages_is_read_only(pi: Any) -> None:
+    _, text = AuthToken.objects.create(user=pi)
+    client = _token_client(text)
+    assert client.get("/api/v1/projects/").status_code == 200
+    refused = client.post("/api/v1/screen/", {"names": ["x"]}, format="json")
+    assert refused.status_code == 403 and refused.json()["detail"] == MSG_READ_ONLY_TOKEN
 
 
 @pytest.mark.django_db
