@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from compliance.models import Finding, RecheckRun
+from compliance.security import admin as security_admin  # noqa: F401  (lockouts, tokens)
 
 
 @admin.register(Finding)

@@ -160,19 +160,19 @@ class ScenarioWhatIfApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated, CanPreviewImpact]
 
-    class InputSerializer(serializers.Serializer):
+    class WhatIfInputSerializer(serializers.Serializer):
         params = serializers.DictField(required=False, default=dict)
         rules = serializers.ListField(child=serializers.DictField(), required=False, default=list)
         date = serializers.DateField(required=False, allow_null=True, default=None)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=WhatIfInputSerializer, responses={200: dict})
     def post(self, request: Request, pk: int) -> Response:
         if not sees_whole_portfolio(request.user):
             return Response({"detail": "Not found."}, status=404)
         scenario = Scenario.objects.filter(pk=pk).first()
         if scenario is None:
             return Response({"detail": "Not found."}, status=404)
-        data = self.InputSerializer(data=request.data)
+        data = self.WhatIfInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         for i, rule in enumerate(data.validated_data["rules"]):
             if "id" not in rule:

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from compliance.audit.context import in_current_context
 from compliance.models import ReportExport
 from compliance.selectors import report_exports_visible_to
 from compliance.services.report_rows import FORMATS, KINDS, ReportRequest
@@ -89,9 +90,13 @@ class ReportApi(APIView):
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         filename = f"grantcheck-{kind}-{stamp}.{fmt}"
         if fmt == "csv":
+            # The rows and the audited manifest are written after the view returns: in the
+            # view's context, so the export names its user, request id and address.
             response: HttpResponseBase = StreamingHttpResponse(
-                report_stream_csv(
-                    req, filename=filename, bom=request.query_params.get("bom") == "1"
+                in_current_context(
+                    report_stream_csv(
+                        req, filename=filename, bom=request.query_params.get("bom") == "1"
+                    )
                 ),
                 content_type=CONTENT_TYPES[fmt],
             )
@@ -146,6 +151,9 @@ class ReportExportSerializer(serializers.ModelSerializer):
 
 class ReportExportStartApi(APIView):
     """POST /api/v1/reports/{kind}/exports/ — run a large export in the background."""
+
+    # An export reads: auditors' (read-only) tokens may start one.
+    read_only_tokens_allowed = True
 
     content_negotiation_class = _IgnoreFormatParam
     renderer_classes = [JSONRenderer]

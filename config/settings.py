@@ -8,6 +8,7 @@ start without SECRET_KEY, ALLOWED_HOSTS and PORTAL_BASE_URL.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -195,9 +196,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
-# Sign-in rate limit: this many failures per account or per address within the window.
-LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
-LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
+# Sign-in throttling (django-axes), API tokens (knox), Basic auth: the "Sign-in and API
+# access" block below.
 
 # --- Security (production) --------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG
@@ -381,6 +381,66 @@ if OIDC_ENABLED:
     OIDC_USE_PKCE = env_bool("OIDC_USE_PKCE", default=True)
     LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
     AUTHENTICATION_BACKENDS.append("config.oidc.GrantcheckOIDCBackend")
+
+# --- Sign-in and API access (issue 20 §2-§4; docs/security.md) -------------------------
+# django-axes throttles failed sign-ins on every path that checks a password (portal and
+# admin sign-in, HTTP Basic on the API, the API token endpoint): LOGIN_FAILURE_LIMIT
+# failures for one account within LOGIN_FAILURE_WINDOW seconds lock that account (every
+# address) for the window; an address is locked only after LOGIN_ADDRESS_FAILURE_LIMIT
+# failures (all accounts together), so one person's typos never lock out colleagues behind
+# the same NAT. Lockouts are audited; administrators lift them in the admin (Access attempts).
+INSTALLED_APPS += ["axes", "knox"]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 200)
+AXES_HANDLER = "compliance.security.lockout.GrantcheckAxesHandler"
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for "ip_address" in the parameters: that would lock a whole NAT at the
+# per-account limit. The address limit is the handler's (LOGIN_ADDRESS_FAILURE_LIMIT), and an
+# account's count does not depend on the user agent or cookies, so rotating them gains nothing.
+SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "axes.W006"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not extend it (an attacker cannot keep an account locked
+# forever by guessing once per window) and are not recorded again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "compliance.security.lockout.lockout_response"
+AXES_VERBOSE = False
+# The admin of attempts is compliance.security.admin (lifting a lockout is audited).
+AXES_ENABLE_ADMIN = False
+# HTTP Basic on the API: on in development, off in production unless asked for.
+API_BASIC_AUTH = env_bool("GRANTCHECK_API_BASIC_AUTH", default=DEBUG)
+# The OpenAPI schema and Swagger UI: public in development, sign-in required in production.
+API_SCHEMA_PUBLIC = env_bool("GRANTCHECK_API_SCHEMA_PUBLIC", default=DEBUG)
+# Per-user API tokens (knox keeps only a hash; compliance.ApiToken their name and scope):
+# the lifetime asked for, at most API_TOKEN_MAX_DAYS. knox's own model (its migrations
+# create its table whatever this says; Django's test set-up reads the swappable setting).
+KNOX_TOKEN_MODEL = "knox.AuthToken"  # noqa: S105  (a model name)
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DEFAULT_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_PREFIX": "gc_",
+}
+REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] = [
+    "compliance.security.api_auth.AuditedSessionAuthentication",
+    "compliance.security.api_auth.AuditedTokenAuthentication",
+    *(["compliance.security.api_auth.AuditedBasicAuthentication"] if API_BASIC_AUTH else []),
+]
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = [
+    "rest_framework.permissions.AllowAny"
+    if API_SCHEMA_PUBLIC
+    else "rest_framework.permissions.IsAuthenticated"
+]
+# Choice sets that share a field name get their own schema names.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "RecheckRunStatusEnum": "compliance.models.findings.RecheckRun.Status",
+}
+# --- end of sign-in and API access -----------------------------------------------------
 
 LOGGING = {
     "version": 1,

@@ -9,10 +9,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from compliance import apis as compliance_apis
-from compliance import apis_reports
+from compliance import apis_reports, apis_tokens
 from compliance import views as compliance_views
 from compliance.portal import views as portal
-from compliance.portal.auth import RateLimitedLoginView
 from projects import apis as project_apis
 from rules import apis as rules_apis
 from rules import apis_packs as rules_pack_apis
@@ -65,12 +64,15 @@ api_v1: list[URLPattern | URLResolver] = [
     ),
     path("screen/", rules_apis.ScreenApi.as_view(), name="screen"),
     path("imports/list/", rules_apis.ListImportApi.as_view(), name="list-import"),
+    # API tokens (issue 20 §3): password -> token (throttled per account), list, revoke.
+    path("auth/token/", apis_tokens.TokenLoginApi.as_view(), name="api-token-login"),
+    path("auth/tokens/", apis_tokens.TokenListApi.as_view(), name="api-token-list"),
+    path("auth/token/revoke/", apis_tokens.TokenRevokeApi.as_view(), name="api-token-revoke"),
     path("", include(router.urls)),
 ]
 
 urlpatterns = [
     path("", portal.home, name="home"),
-    path("accounts/login/", RateLimitedLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("projects/", portal.project_list, name="portal-projects"),
     path("projects/<int:pk>/", portal.project_detail, name="portal-project"),
@@ -82,7 +84,8 @@ urlpatterns = [
     path("", include("compliance.portal.urls_review")),
     path("", include("compliance.portal.urls_manage")),
     path("", include("compliance.portal.urls_notify")),
-    path("", include("compliance.portal.urls_office")),  # exports, audit log, import (h8)
+    path("", include("compliance.portal.urls_office")),  # exports, audit log, import
+    path("", include("compliance.portal.urls_tokens")),
     path("healthz", compliance_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

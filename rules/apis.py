@@ -26,14 +26,14 @@ from rules.services.screening import names_screen, organisation_match_review
 class ScreenApi(APIView):
     """Screen names against every list; same output as `manage.py screen --json`."""
 
-    class InputSerializer(serializers.Serializer):
+    class ScreenInputSerializer(serializers.Serializer):
         names = serializers.ListField(
             child=serializers.CharField(max_length=1000), min_length=1, max_length=1000
         )
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=ScreenInputSerializer, responses={200: dict})
     def post(self, request: Request) -> Response:
-        data = self.InputSerializer(data=request.data)
+        data = self.ScreenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(names_screen(names=data.validated_data["names"]))
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,71 @@ def acting_as(
         yield actor
     finally:
         _current.reset(token)
+
+
+def actor_bind_user(user: Any) -> Actor:
+    """Name the user who authenticated late (DRF authenticates inside the view: Basic, token)
+    as the actor of the rest of this request, keeping its request id and address. The
+    request's acting_as (the middleware's) restores the previous actor when it ends."""
+    now = current_actor()
+    actor = Actor(
+        user_id=user.pk,
+        username=user.get_username(),
+        request_id=now.request_id or uuid.uuid4().hex,
+        ip=now.ip,
+    )
+    _current.set(actor)
+    return actor
+
+
+def in_current_context(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Iterate a streamed response's chunks in the context of the view that made it.
+
+    A StreamingHttpResponse is consumed by the server after the view and every middleware
+    have returned, when the request's actor is gone: whatever the generator audits (an
+    export's manifest after its last row) would be recorded as `system`. Each step runs in a
+    copy of the view's context instead, actor included. The copy is taken now, in the view."""
+    context = copy_context()
+    iterator = iter(chunks)
+
+    def steps() -> Iterator[bytes]:
+        while True:
+            try:
+                chunk = context.run(next, iterator)
+            except StopIteration:
+                return
+            yield chunk
+
+    return steps()
+
+
+def actor_headers() -> dict[str, Any]:
+    """The current actor, for the headers of a Celery task this request or task starts."""
+    actor = _current.get()
+    if actor is None:
+        return {}
+    return {"grantcheck_actor": [actor.user_id, actor.username, actor.request_id, actor.ip]}
+
+
+def actor_from_headers(value: Any) -> Actor | None:
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    user_id, username, request_id, ip = value
+    return Actor(
+        user_id=user_id if isinstance(user_id, int) else None,
+        username=str(username or "system"),
+        request_id=str(request_id or "")[:64],
+        ip=str(ip) if ip else None,
+    )
+
+
+def actor_set(actor: Actor) -> Any:
+    """Set the actor for a task; returns the token for actor_reset."""
+    return _current.set(actor)
+
+
+def actor_reset(token: Any) -> None:
+    _current.reset(token)
 
 
 class AuditContextMiddleware:

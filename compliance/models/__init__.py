@@ -1,4 +1,5 @@
 from compliance.audit.models import AuditEvent
+from compliance.models.api_tokens import ApiToken
 from compliance.models.findings import (
     Finding,
     FindingDecision,
@@ -14,6 +15,7 @@ from compliance.models.portal import (
 )
 
 __all__ = [
+    "ApiToken",
     "Attestation",
     "AuditEvent",
     "Finding",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
+from contextvars import copy_context
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit.chain import Change, audit_record
-from compliance.audit.context import acting_as
+from compliance.audit.context import acting_as, current_actor
 from compliance.labels import scenario_base_code, scenario_label, sponsor_label
 from compliance.models import ReportExport
 from compliance.reports import (
@@ -209,7 +210,10 @@ def report_export_request(req: ReportRequest) -> ReportExport:
 
         report_export_task.delay(export_id)
 
-    transaction.on_commit(enqueue)
+    # The task is queued at commit, perhaps after the request's actor is gone (a transaction
+    # that outlives the view): queue it in the request's context, so it acts as its user.
+    context = copy_context()
+    transaction.on_commit(lambda: context.run(enqueue))
     return export
 
 
@@ -226,8 +230,14 @@ def report_export_run(*, export_id: int) -> str:
     name = f"{export.pk}-grantcheck-{export.kind}-{stamp}.{export.format}"
     root = Path(settings.EXPORT_ROOT)
     root.mkdir(parents=True, exist_ok=True)
+    # The worker runs as whoever asked (compliance.audit.propagation): keep their request id
+    # and address; a task without them (re-run by hand) still names the requester.
+    started = current_actor()
+    same = user is not None and started.user_id == user.pk
     try:
-        with acting_as(user):
+        with acting_as(
+            user, request_id=started.request_id if same else "", ip=started.ip if same else None
+        ):
             manifest = report_write(req, root / name)
     except Exception as exc:
         ReportExport.objects.filter(pk=export_id).update(

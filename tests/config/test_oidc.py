@@ -62,7 +62,11 @@ def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_settings_switch_sso_on_only_with_a_client_id() -> None:
     off = json.loads(_settings_with({}).stdout)
     assert off == {
-        "backends": ["django.contrib.auth.backends.ModelBackend"],
+        # django-axes first: it refuses locked accounts before any password is checked
+        "backends": [
+            "axes.backends.AxesStandaloneBackend",
+            "django.contrib.auth.backends.ModelBackend",
+        ],
         "enabled": False,
         "map": None,
         "claim": None,
