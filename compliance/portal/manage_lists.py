@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -19,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from compliance.portal.manage_access import require_admin, require_portfolio
 from projects.access import can_administer
 from projects.errors import ApplicationError
-from rules.lists.parsers import PARSERS, ListFormatError
+from rules.list_uploads import list_import_error_text, saved_uploads
+from rules.lists.parsers import PARSERS
 from rules.models import ListVersion, ReferenceList
 from rules.services.lists import ListImportReport, list_import
 
@@ -102,26 +101,12 @@ class _ListMissing(Exception):
     pass
 
 
-def _save_uploads(files: list[UploadedFile], folder: Path) -> list[Path]:
-    """Write uploads to disk in chunks, so a file of a few MB never sits whole in memory."""
-    paths = []
-    for upload in files:
-        target = folder / (Path(upload.name or "upload").name or "upload")
-        with target.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        paths.append(target)
-    return paths
-
-
 def _import(
     *, files: list[UploadedFile], fmt: str, edition: Any, expected: ReferenceList | None, user: Any
 ) -> ListImportReport:
-    with tempfile.TemporaryDirectory(prefix="grantcheck-list-") as tmp:
-        folder = Path(tmp) / "upload"
-        folder.mkdir()
-        paths = _save_uploads(files, folder)
-        path = folder if fmt == "ofac-sdn" else paths[0]
+    uploads = [(upload.name or "upload", cast(BinaryIO, upload)) for upload in files]
+    with saved_uploads(uploads) as paths:
+        path = paths[0].parent if fmt == "ofac-sdn" else paths[0]
         with transaction.atomic():
             report = list_import(fmt=fmt, path=path, edition=edition, user=user)
             codes = [o.code for o in report.lists]
@@ -131,18 +116,6 @@ def _import(
                     "nothing was imported."
                 )
     return report
-
-
-def _format_error(exc: ApplicationError) -> str:
-    cause = exc.__cause__
-    if isinstance(cause, ListFormatError):
-        where = [Path(cause.path).name]
-        if cause.line is not None:
-            where.append(f"line {cause.line}")
-        if cause.field:
-            where.append(f"field {cause.field}")
-        return f"{', '.join(where)}: {cause.message}"
-    return exc.message.replace(tempfile.gettempdir(), "…")
 
 
 @login_required
@@ -172,7 +145,7 @@ def list_import_view(request: HttpRequest) -> HttpResponse:
                         user=request.user,
                     )
                 except ApplicationError as exc:
-                    file_error = _format_error(exc)
+                    file_error = list_import_error_text(exc)
                 except _ListMissing as exc:
                     form.add_error("reference_list", str(exc))
         if file_error or not form.is_valid():
