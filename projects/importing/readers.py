@@ -14,6 +14,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from projects.textcodec import TextEncodingError, TextLines
+
 SHEETS = ("projects", "people", "roles", "ties")
 
 
@@ -44,7 +46,7 @@ class Table:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -58,50 +60,42 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_csv_bytes(name: str, file: str, data: bytes) -> tuple[Table | None, list[ImportProblem]]:
+def read_csv_stream(
+    name: str, file: str, stream: BinaryIO
+) -> tuple[Table | None, list[ImportProblem]]:
+    """One CSV table read line by line: UTF-8 (BOM or not) or UTF-16 with a BOM."""
+    from projects.importing.report import ProblemLog
+
+    problems: list[ImportProblem] = ProblemLog()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [
-            ImportProblem(
-                file,
-                line,
-                None,
-                f"file is not UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); "
-                "save it as UTF-8 CSV",
-            )
-        ]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return None, [ImportProblem(file, None, None, "file is empty (no header row)")]
-    columns = [h.strip().lower() for h in header]
-    table = Table(name=name, file=file, columns=columns)
-    problems: list[ImportProblem] = []
-    try:
+        lines = TextLines(stream)
+        reader = csv.reader(lines)
+        header = next(reader, None)
+        if header is None:
+            return None, [ImportProblem(file, None, None, "file is empty (no header row)")]
+        columns = [h.strip().lower() for h in header]
+        table = Table(name=name, file=file, columns=columns)
         for values in reader:
             row_no = reader.line_num  # 1-based line of the row's last line; header is line 1
             if not any(v.strip() for v in values):
                 continue
             if len(values) > len(columns):
-                problems.append(
-                    ImportProblem(
-                        file,
-                        row_no,
-                        None,
-                        f"row has {len(values)} fields but the header has {len(columns)}",
-                    )
-                )
+                reason = f"row has {len(values)} fields but the header has {len(columns)}"
+                problems.append(ImportProblem(file, row_no, None, reason))
                 continue
             padded = values + [""] * (len(columns) - len(values))
             table.rows.append(
                 (row_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)})
             )
+    except TextEncodingError as exc:
+        return None, [ImportProblem(file, exc.line, None, exc.message)]
     except csv.Error as exc:
         problems.append(ImportProblem(file, reader.line_num, None, f"malformed CSV: {exc}"))
     return table, problems
+
+
+def read_csv_bytes(name: str, file: str, data: bytes) -> tuple[Table | None, list[ImportProblem]]:
+    return read_csv_stream(name, file, io.BytesIO(data))
 
 
 def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
@@ -111,7 +105,8 @@ def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
         csv_path = path / f"{name}.csv"
         if not csv_path.exists():
             continue
-        table, found = read_csv_bytes(name, csv_path.name, csv_path.read_bytes())
+        with csv_path.open("rb") as stream:
+            table, found = read_csv_stream(name, csv_path.name, stream)
         problems.extend(found)
         if table is not None:
             tables[name] = table
@@ -124,58 +119,12 @@ def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
     return tables, problems
 
 
-def read_xlsx(stream: BinaryIO | Path, file: str) -> tuple[dict[str, Table], list[ImportProblem]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        return {}, [ImportProblem(file, None, None, f"not a readable XLSX workbook: {exc}")]
-    tables: dict[str, Table] = {}
-    problems: list[ImportProblem] = []
-    try:
-        sheet_names = {s.strip().lower(): s for s in workbook.sheetnames}
-        for name in SHEETS:
-            if name not in sheet_names:
-                continue
-            sheet = workbook[sheet_names[name]]
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            label = f"{file}[{name}]"
-            if header is None:
-                problems.append(ImportProblem(label, None, None, "sheet is empty (no header row)"))
-                continue
-            columns = [_cell_text(h).lower() for h in header]
-            while columns and not columns[-1]:
-                columns.pop()
-            table = Table(name=name, file=label, columns=columns)
-            for offset, values in enumerate(rows, start=2):
-                texts = [_cell_text(v) for v in values]
-                if not any(texts):
-                    continue
-                extra = [t for t in texts[len(columns) :] if t]
-                if extra:
-                    problems.append(
-                        ImportProblem(label, offset, None, "row has values beyond the header")
-                    )
-                    continue
-                texts = texts[: len(columns)] + [""] * (len(columns) - len(texts))
-                table.rows.append((offset, dict(zip(columns, texts, strict=True))))
-            tables[name] = table
-    finally:
-        workbook.close()
-    if not tables and not problems:
-        problems.append(
-            ImportProblem(file, None, None, f"no sheet named any of {', '.join(SHEETS)}")
-        )
-    return tables, problems
-
-
 def read_source(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
     if path.is_dir():
         return read_folder(path)
     if path.suffix.lower() == ".xlsx" and path.is_file():
+        from projects.importing.xlsx import read_xlsx
+
         return read_xlsx(path, path.name)
     return {}, [
         ImportProblem(str(path), None, None, "expected a folder of CSV files or an .xlsx file")
