@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from compliance.portal.manage_access import require_admin, require_portfolio
 from projects.access import can_administer
 from projects.errors import ApplicationError
+from projects.upload_limits import too_large_response, upload_refused
 from rules.list_uploads import list_import_error_text, saved_uploads
 from rules.lists.parsers import PARSERS
 from rules.models import ListVersion, ReferenceList
@@ -129,6 +130,8 @@ def list_import_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require_admin(request)
         files = request.FILES.getlist("file")
+        if upload_refused(request):
+            return too_large_response(request)
         if not files:
             file_error = "Choose the list file to import."
         if form.is_valid() and files:

@@ -24,14 +24,23 @@ RANDOM = bytes(range(256)) * 8
 
 # (name, bytes, format)
 GOOD = {
-    "csl-utf16": ("csl.csv", "\ufeff".encode("utf-16-le") + CSL.decode().encode("utf-16-le"), "csl-csv"),
+    "csl-utf16": (
+        "csl.csv",
+        "\ufeff".encode("utf-16-le") + CSL.decode().encode("utf-16-le"),
+        "csl-csv",
+    ),
     "csl-utf16be": ("csl.csv", CSL.decode().encode("utf-16"), "csl-csv"),
     "csl-utf8-bom": ("csl.csv", b"\xef\xbb\xbf" + CSL, "csl-csv"),
     "yaml-utf16": ("list.yaml", YAML.decode().encode("utf-16"), "grantcheck-yaml"),
 }
 BAD = {
     "csl-random": ("csl.csv", RANDOM, "csl-csv", MSG_NOT_UTF8),
-    "csl-cp1252": ("csl.csv", CSL.replace(b"Beijing", "B\xe9ijing".encode("cp1252")), "csl-csv", MSG_NOT_UTF8),
+    "csl-cp1252": (
+        "csl.csv",
+        CSL.replace(b"Beijing", "B\xe9ijing".encode("cp1252")),
+        "csl-csv",
+        MSG_NOT_UTF8,
+    ),
     "csl-utf16-no-bom": ("csl.csv", CSL.decode().encode("utf-16-le"), "csl-csv", MSG_UTF16_NO_BOM),
     "yaml-random": ("list.yaml", RANDOM, "grantcheck-yaml", MSG_NOT_UTF8),
     "json-random": ("list.json", RANDOM, "csl-json", MSG_NOT_UTF8),
