@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -43,7 +45,8 @@ class Table:
     name: str
     file: str
     columns: list[str]
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # in memory (XLSX, demo data) or read again from the file on each pass (CSV)
+    rows: Iterable[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
 def cell_text(value: Any) -> str:
@@ -60,42 +63,88 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+Row = tuple[int, dict[str, str]]
+
+
+def _csv_records(stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of every non-blank record, the header first; decoding as it goes."""
+    reader = csv.reader(TextLines(stream))
+    for values in reader:
+        if any(v.strip() for v in values):
+            yield reader.line_num, values  # 1-based line of the record's last line
+
+
+class CsvRows:
+    """A CSV table's data rows, read again from the file on each pass, never held in memory.
+
+    The first pass (``read_csv_stream``) reported every problem; later passes skip the rows
+    it refused and stop where it stopped.
+    """
+
+    def __init__(self, reopen: Callable[[], AbstractContextManager[BinaryIO]]) -> None:
+        self._reopen = reopen
+
+    def __iter__(self) -> Iterator[Row]:
+        with self._reopen() as stream:
+            records = _csv_records(stream)
+            try:
+                _line, header = next(records)
+                columns = [h.strip().lower() for h in header]
+                for row_no, values in records:
+                    if len(values) <= len(columns):
+                        padded = values + [""] * (len(columns) - len(values))
+                        yield row_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)}
+            except (StopIteration, TextEncodingError, csv.Error):
+                return
+
+
+def _rewound(stream: BinaryIO) -> AbstractContextManager[BinaryIO]:
+    stream.seek(0)
+    return nullcontext(stream)
+
+
 def read_csv_stream(
-    name: str, file: str, stream: BinaryIO
+    name: str,
+    file: str,
+    stream: BinaryIO,
+    reopen: Callable[[], AbstractContextManager[BinaryIO]] | None = None,
 ) -> tuple[Table | None, list[ImportProblem]]:
-    """One CSV table read line by line: UTF-8 (BOM or not) or UTF-16 with a BOM."""
+    """One CSV table (UTF-8, BOM or not, or UTF-16 with a BOM), checked in one streaming pass.
+
+    The table's rows are read again from the file when the importer iterates them
+    (``reopen``; by default the same stream, rewound), so a large file is never held whole.
+    """
     from projects.importing.report import ProblemLog
 
     problems: list[ImportProblem] = ProblemLog()
+    records = _csv_records(stream)
+    line = 1
     try:
-        lines = TextLines(stream)
-        reader = csv.reader(lines)
-        header = next(reader, None)
-        if header is None:
+        first = next(records, None)
+        if first is None:
             return None, [ImportProblem(file, None, None, "file is empty (no header row)")]
-        columns = [h.strip().lower() for h in header]
-        table = Table(name=name, file=file, columns=columns)
-        for values in reader:
-            row_no = reader.line_num  # 1-based line of the row's last line; header is line 1
-            if not any(v.strip() for v in values):
-                continue
+        columns = [h.strip().lower() for h in first[1]]
+        for line, values in records:
             if len(values) > len(columns):
                 reason = f"row has {len(values)} fields but the header has {len(columns)}"
-                problems.append(ImportProblem(file, row_no, None, reason))
-                continue
-            padded = values + [""] * (len(columns) - len(values))
-            table.rows.append(
-                (row_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)})
-            )
+                problems.append(ImportProblem(file, line, None, reason))
     except TextEncodingError as exc:
         return None, [ImportProblem(file, exc.line, None, exc.message)]
     except csv.Error as exc:
-        problems.append(ImportProblem(file, reader.line_num, None, f"malformed CSV: {exc}"))
-    return table, problems
+        problems.append(ImportProblem(file, line + 1, None, f"malformed CSV: {exc}"))
+    rows = CsvRows(reopen or (lambda: _rewound(stream)))
+    return Table(name=name, file=file, columns=columns, rows=rows), problems
 
 
 def read_csv_bytes(name: str, file: str, data: bytes) -> tuple[Table | None, list[ImportProblem]]:
     return read_csv_stream(name, file, io.BytesIO(data))
+
+
+def _opener(path: Path) -> Callable[[], AbstractContextManager[BinaryIO]]:
+    def reopen() -> AbstractContextManager[BinaryIO]:
+        return path.open("rb")
+
+    return reopen
 
 
 def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
@@ -106,7 +155,7 @@ def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
         if not csv_path.exists():
             continue
         with csv_path.open("rb") as stream:
-            table, found = read_csv_stream(name, csv_path.name, stream)
+            table, found = read_csv_stream(name, csv_path.name, stream, reopen=_opener(csv_path))
         problems.extend(found)
         if table is not None:
             tables[name] = table

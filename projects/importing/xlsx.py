@@ -60,7 +60,8 @@ def _table(label: str, name: str, rows: Iterator[tuple[Any, ...]], problems: lis
     columns = [cell_text(h).lower() for h in header or ()]
     while columns and not columns[-1]:
         columns.pop()
-    table = Table(name=name, file=label, columns=columns)
+    kept: list[tuple[int, dict[str, str]]] = []
+    table = Table(name=name, file=label, columns=columns, rows=kept)
     for offset, values in enumerate(rows, start=2):
         texts = [cell_text(v) for v in values]
         if not any(texts):
@@ -69,7 +70,7 @@ def _table(label: str, name: str, rows: Iterator[tuple[Any, ...]], problems: lis
             problems.append(ImportProblem(label, offset, None, "row has values beyond the header"))
             continue
         texts = texts[: len(columns)] + [""] * (len(columns) - len(texts))
-        table.rows.append((offset, dict(zip(columns, texts, strict=True))))
+        kept.append((offset, dict(zip(columns, texts, strict=True))))
     return table
 
 
