@@ -261,3 +261,18 @@ def test_error_report_lists_the_first_n_problems_and_the_total(
     with pytest.raises(CommandError, match=rf"{body['problem_count']} problem\(s\)"):
         call_command("import_portfolio", str(tmp_path / "folder"), stderr=err)
     assert MSG_MORE_PROBLEMS.format(count=body["problem_count"] - 5) in err.getvalue()
+
+
+def test_csv_rows_are_read_from_the_file_on_each_pass_not_held() -> None:
+    from projects.importing.readers import CsvRows, read_csv_stream
+
+    stream = io.BytesIO(
+        "email,name\r\na@x.org,A\r\n\r\nb@x.org,B,extra\r\nc@x.org,C\r\n".encode("utf-16")
+    )
+    table, problems = read_csv_stream("people", "people.csv", stream)
+
+    assert table is not None and isinstance(table.rows, CsvRows)
+    assert [p.row for p in problems] == [4]  # the row with too many fields, once
+    first = list(table.rows)
+    assert first == [(2, {"email": "a@x.org", "name": "A"}), (5, {"email": "c@x.org", "name": "C"})]
+    assert list(table.rows) == first
