@@ -68,6 +68,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body: uploads over GRANTCHECK_UPLOAD_MAX_BYTES get 413.
+    "projects.upload_limits.UploadLimitMiddleware",
     # Static files, served by the app itself in production (compressed, cache-busted); it
     # answers before the middleware below, so static files get none of their headers. With
     # DEBUG on, runserver serves them from the apps.
@@ -277,6 +279,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # JSON bodies are bounded in size and depth (config/parsers.py, "Bad input" block below).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "grantcheck API",
@@ -285,9 +293,24 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
-# --- Imports ----------------------------------------------------------------------
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 50 * 1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# --- Bad input: uploads, JSON bodies and error reports (issue 21 §3) -----------------
+# Uploads above GRANTCHECK_UPLOAD_MAX_BYTES are refused with 413 before the body is read
+# (Content-Length, projects/upload_limits.py); while streaming, a handler counts the bytes.
+# Files above FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to disk, never held whole in memory.
+GRANTCHECK_UPLOAD_MAX_BYTES = env_int("GRANTCHECK_UPLOAD_MAX_BYTES", 25 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)  # Django's 2.5 MB
+FILE_UPLOAD_HANDLERS = [
+    "projects.upload_limits.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Non-file request data (form fields, request.body); Django's default is 2.5 MB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# JSON API bodies (config/parsers.py): size and nesting depth, each answered with 400.
+GRANTCHECK_JSON_MAX_BYTES = env_int("GRANTCHECK_JSON_MAX_BYTES", 2 * 1024 * 1024)
+GRANTCHECK_JSON_MAX_DEPTH = env_int("GRANTCHECK_JSON_MAX_DEPTH", 64)
+# Import error reports list the first N problems and the total count.
+GRANTCHECK_IMPORT_MAX_PROBLEMS = env_int("GRANTCHECK_IMPORT_MAX_PROBLEMS", 200)
 
 # --- Screening ---------------------------------------------------------------------
 # Scores at or above ACCEPT count as a match without review; between REVIEW and ACCEPT

@@ -7,7 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import parsers, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,7 +30,22 @@ class VisibleQuerysetMixin:
         return type(self).visible(user=request.user)
 
 
+@extend_schema_field({"type": "string", "nullable": True, "example": "CN"})
+class CountryCodeField(serializers.Field):
+    """ISO 3166-1 alpha-2 code, or null when the country is unknown (blank)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str | None:
+        code = getattr(value, "code", value)
+        return str(code) if code else None
+
+
 class OrganisationSerializer(serializers.ModelSerializer):
+    country = CountryCodeField()
+
     class Meta:
         model = Organisation
         fields = ["id", "name", "aliases", "country", "type", "parent", "ror_id"]
@@ -71,7 +86,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 class TieSerializer(serializers.ModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
-    organisation_country = serializers.CharField(source="organisation.country", read_only=True)
+    organisation_country = CountryCodeField(source="organisation.country")
 
     class Meta:
         model = Tie

@@ -6,6 +6,8 @@ from typing import BinaryIO, NamedTuple, cast
 
 from rest_framework.request import Request
 
+from projects.upload_limits import UploadTooLarge, upload_refused
+
 
 class Upload(NamedTuple):
     field: str
@@ -16,11 +18,15 @@ class Upload(NamedTuple):
 def request_uploads(request: Request) -> list[Upload]:
     """Every uploaded file (repeated form fields included), in upload order.
 
-    Django's UploadedFile is a binary file object (read, seek, chunks); the stubs type it
-    apart from BinaryIO, so the one cast lives here.
+    Raises UploadTooLarge (413) when the streaming limit stopped the upload part-way, so no
+    service ever sees a partial set of files. Django's UploadedFile is a binary file object
+    (read, seek, chunks); the stubs type it apart from BinaryIO, so the one cast lives here.
     """
-    return [
+    uploads = [
         Upload(key, upload.name or key, cast(BinaryIO, upload))
         for key in request.FILES
         for upload in request.FILES.getlist(key)
     ]
+    if upload_refused(request):
+        raise UploadTooLarge()
+    return uploads

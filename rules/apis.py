@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -15,8 +13,10 @@ from rest_framework.views import APIView
 
 from projects.access import can_administer, can_review
 from projects.apis import IsPortfolioAdmin, VisibleQuerysetMixin
+from projects.errors import ApplicationError
 from projects.uploads import request_uploads
 from rules import selectors
+from rules.list_uploads import list_import_error_text, saved_uploads
 from rules.lists.parsers import PARSERS
 from rules.models import ListVersion, OrganisationMatch, ReferenceList
 from rules.services.lists import list_import
@@ -101,20 +101,19 @@ class ListImportApi(APIView):
         files = request_uploads(request)
         if not files:
             raise serializers.ValidationError({"file": "Upload the list file."})
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "upload"
-            folder.mkdir()
-            for upload in files:
-                (folder / Path(upload.name).name).write_bytes(upload.stream.read())
-            fmt = params.validated_data["format"]
-            path = folder if fmt == "ofac-sdn" else folder / Path(files[0].name).name
-            report = list_import(
-                fmt=fmt,
-                path=path,
-                edition=params.validated_data["edition"],
-                user=request.user,
-                dry_run=params.validated_data["dry_run"],
-            )
+        fmt = params.validated_data["format"]
+        with saved_uploads((up.name, up.stream) for up in files) as paths:
+            path = paths[0].parent if fmt == "ofac-sdn" else paths[0]
+            try:
+                report = list_import(
+                    fmt=fmt,
+                    path=path,
+                    edition=params.validated_data["edition"],
+                    user=request.user,
+                    dry_run=params.validated_data["dry_run"],
+                )
+            except ApplicationError as exc:
+                raise ApplicationError(list_import_error_text(exc), extra=exc.extra) from exc
         created = report.created_versions and not report.dry_run
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(report.as_dict(), status=code)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -26,7 +24,8 @@ from compliance.portal.list_staging import (
 from compliance.portal.manage_access import require_admin, require_portfolio
 from projects.access import can_administer
 from projects.errors import ApplicationError
-from rules.lists.parsers import PARSERS, ListFormatError
+from rules.list_uploads import list_import_error_text
+from rules.lists.parsers import PARSERS
 from rules.models import ListVersion, ReferenceList
 from rules.services.lists import ListImportReport, list_import
 
@@ -140,18 +139,6 @@ def _run_import(
     return report
 
 
-def _format_error(exc: ApplicationError) -> str:
-    cause = exc.__cause__
-    if isinstance(cause, ListFormatError):
-        where = [Path(cause.path).name]
-        if cause.line is not None:
-            where.append(f"line {cause.line}")
-        if cause.field:
-            where.append(f"field {cause.field}")
-        return f"{', '.join(where)}: {cause.message}"
-    return exc.message.replace(tempfile.gettempdir(), "…")
-
-
 def _preview_sections(report: ListImportReport) -> list[dict[str, Any]]:
     out = []
     for o in report.lists:
@@ -220,7 +207,7 @@ def _stage_and_preview(request: HttpRequest, form: ListImportForm, context: dict
         report = _run_import(staged=staged, user=request.user, dry_run=True)
     except ApplicationError as exc:
         staged_discard(staged)
-        context["file_error"] = _format_error(exc)
+        context["file_error"] = list_import_error_text(exc)
         return 400
     except _ListMissing as exc:
         staged_discard(staged)
@@ -250,7 +237,7 @@ def _confirm_or_cancel(request: HttpRequest, context: dict[str, Any]) -> int:
             staged=staged, user=request.user, dry_run=False, expected_previous=staged.previous
         )
     except ApplicationError as exc:
-        context["file_error"] = _format_error(exc)
+        context["file_error"] = list_import_error_text(exc)
         return 400
     except _ListMissing as exc:
         context["file_error"] = str(exc)

@@ -26,7 +26,8 @@ from django.views.decorators.http import require_http_methods
 
 from projects.access import can_administer
 from projects.importing import ImportReport
-from projects.importing.service import ENTITIES, portfolio_import_upload
+from projects.importing.report import ENTITIES
+from projects.importing.service import portfolio_import_upload
 
 MSG_FORBIDDEN = "Only administrators may import portfolio data."
 MSG_NO_FILE = (

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from projects.textcodec import TextEncodingError, TextLines
 
 SHEETS = ("projects", "people", "roles", "ties")
 
@@ -41,10 +45,11 @@ class Table:
     name: str
     file: str
     columns: list[str]
-    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    # in memory (XLSX, demo data) or read again from the file on each pass (CSV)
+    rows: Iterable[tuple[int, dict[str, str]]] = field(default_factory=list)
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -58,50 +63,88 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_csv_bytes(name: str, file: str, data: bytes) -> tuple[Table | None, list[ImportProblem]]:
+Row = tuple[int, dict[str, str]]
+
+
+def _csv_records(stream: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+    """(line, fields) of every non-blank record, the header first; decoding as it goes."""
+    reader = csv.reader(TextLines(stream))
+    for values in reader:
+        if any(v.strip() for v in values):
+            yield reader.line_num, values  # 1-based line of the record's last line
+
+
+class CsvRows:
+    """A CSV table's data rows, read again from the file on each pass, never held in memory.
+
+    The first pass (``read_csv_stream``) reported every problem; later passes skip the rows
+    it refused and stop where it stopped.
+    """
+
+    def __init__(self, reopen: Callable[[], AbstractContextManager[BinaryIO]]) -> None:
+        self._reopen = reopen
+
+    def __iter__(self) -> Iterator[Row]:
+        with self._reopen() as stream:
+            records = _csv_records(stream)
+            try:
+                _line, header = next(records)
+                columns = [h.strip().lower() for h in header]
+                for row_no, values in records:
+                    if len(values) <= len(columns):
+                        padded = values + [""] * (len(columns) - len(values))
+                        yield row_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)}
+            except (StopIteration, TextEncodingError, csv.Error):
+                return
+
+
+def _rewound(stream: BinaryIO) -> AbstractContextManager[BinaryIO]:
+    stream.seek(0)
+    return nullcontext(stream)
+
+
+def read_csv_stream(
+    name: str,
+    file: str,
+    stream: BinaryIO,
+    reopen: Callable[[], AbstractContextManager[BinaryIO]] | None = None,
+) -> tuple[Table | None, list[ImportProblem]]:
+    """One CSV table (UTF-8, BOM or not, or UTF-16 with a BOM), checked in one streaming pass.
+
+    The table's rows are read again from the file when the importer iterates them
+    (``reopen``; by default the same stream, rewound), so a large file is never held whole.
+    """
+    from projects.importing.report import ProblemLog
+
+    problems: list[ImportProblem] = ProblemLog()
+    records = _csv_records(stream)
+    line = 1
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [
-            ImportProblem(
-                file,
-                line,
-                None,
-                f"file is not UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); "
-                "save it as UTF-8 CSV",
-            )
-        ]
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        return None, [ImportProblem(file, None, None, "file is empty (no header row)")]
-    columns = [h.strip().lower() for h in header]
-    table = Table(name=name, file=file, columns=columns)
-    problems: list[ImportProblem] = []
-    try:
-        for values in reader:
-            row_no = reader.line_num  # 1-based line of the row's last line; header is line 1
-            if not any(v.strip() for v in values):
-                continue
+        first = next(records, None)
+        if first is None:
+            return None, [ImportProblem(file, None, None, "file is empty (no header row)")]
+        columns = [h.strip().lower() for h in first[1]]
+        for line, values in records:
             if len(values) > len(columns):
-                problems.append(
-                    ImportProblem(
-                        file,
-                        row_no,
-                        None,
-                        f"row has {len(values)} fields but the header has {len(columns)}",
-                    )
-                )
-                continue
-            padded = values + [""] * (len(columns) - len(values))
-            table.rows.append(
-                (row_no, {c: v.strip() for c, v in zip(columns, padded, strict=True)})
-            )
+                reason = f"row has {len(values)} fields but the header has {len(columns)}"
+                problems.append(ImportProblem(file, line, None, reason))
+    except TextEncodingError as exc:
+        return None, [ImportProblem(file, exc.line, None, exc.message)]
     except csv.Error as exc:
-        problems.append(ImportProblem(file, reader.line_num, None, f"malformed CSV: {exc}"))
-    return table, problems
+        problems.append(ImportProblem(file, line + 1, None, f"malformed CSV: {exc}"))
+    rows = CsvRows(reopen or (lambda: _rewound(stream)))
+    return Table(name=name, file=file, columns=columns, rows=rows), problems
+
+
+def read_csv_bytes(name: str, file: str, data: bytes) -> tuple[Table | None, list[ImportProblem]]:
+    return read_csv_stream(name, file, io.BytesIO(data))
+
+
+def _opener(path: Path) -> Callable[[], AbstractContextManager[BinaryIO]]:
+    def reopen() -> AbstractContextManager[BinaryIO]:
+        return path.open("rb")
+
+    return reopen
 
 
 def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
@@ -111,7 +154,8 @@ def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
         csv_path = path / f"{name}.csv"
         if not csv_path.exists():
             continue
-        table, found = read_csv_bytes(name, csv_path.name, csv_path.read_bytes())
+        with csv_path.open("rb") as stream:
+            table, found = read_csv_stream(name, csv_path.name, stream, reopen=_opener(csv_path))
         problems.extend(found)
         if table is not None:
             tables[name] = table
@@ -124,58 +168,12 @@ def read_folder(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
     return tables, problems
 
 
-def read_xlsx(stream: BinaryIO | Path, file: str) -> tuple[dict[str, Table], list[ImportProblem]]:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        return {}, [ImportProblem(file, None, None, f"not a readable XLSX workbook: {exc}")]
-    tables: dict[str, Table] = {}
-    problems: list[ImportProblem] = []
-    try:
-        sheet_names = {s.strip().lower(): s for s in workbook.sheetnames}
-        for name in SHEETS:
-            if name not in sheet_names:
-                continue
-            sheet = workbook[sheet_names[name]]
-            rows = sheet.iter_rows(values_only=True)
-            header = next(rows, None)
-            label = f"{file}[{name}]"
-            if header is None:
-                problems.append(ImportProblem(label, None, None, "sheet is empty (no header row)"))
-                continue
-            columns = [_cell_text(h).lower() for h in header]
-            while columns and not columns[-1]:
-                columns.pop()
-            table = Table(name=name, file=label, columns=columns)
-            for offset, values in enumerate(rows, start=2):
-                texts = [_cell_text(v) for v in values]
-                if not any(texts):
-                    continue
-                extra = [t for t in texts[len(columns) :] if t]
-                if extra:
-                    problems.append(
-                        ImportProblem(label, offset, None, "row has values beyond the header")
-                    )
-                    continue
-                texts = texts[: len(columns)] + [""] * (len(columns) - len(texts))
-                table.rows.append((offset, dict(zip(columns, texts, strict=True))))
-            tables[name] = table
-    finally:
-        workbook.close()
-    if not tables and not problems:
-        problems.append(
-            ImportProblem(file, None, None, f"no sheet named any of {', '.join(SHEETS)}")
-        )
-    return tables, problems
-
-
 def read_source(path: Path) -> tuple[dict[str, Table], list[ImportProblem]]:
     if path.is_dir():
         return read_folder(path)
     if path.suffix.lower() == ".xlsx" and path.is_file():
+        from projects.importing.xlsx import read_xlsx
+
         return read_xlsx(path, path.name)
     return {}, [
         ImportProblem(str(path), None, None, "expected a folder of CSV files or an .xlsx file")

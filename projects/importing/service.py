@@ -9,7 +9,7 @@ nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,7 +19,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from projects.auditing import BulkChange, record, snapshot
 from projects.importing import fields as f
-from projects.importing.readers import ImportProblem, Table, read_csv_bytes, read_source, read_xlsx
+from projects.importing.readers import ImportProblem, Table, read_csv_stream, read_source
+from projects.importing.report import ImportReport, ProblemLog
+from projects.importing.xlsx import read_xlsx
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.normalize import organisation_key
 from projects.services import organisations_changed_on_commit
@@ -47,32 +49,9 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
 }
-ENTITIES = ("projects", "people", "roles", "organisations", "ties")
 
 MSG_MISSING_COLUMN = "missing required column"
 MSG_END_BEFORE_START = "end_date is before start_date"
-
-
-@dataclass
-class ImportReport:
-    problems: list[ImportProblem] = field(default_factory=list)
-    counts: dict[str, dict[str, int]] = field(
-        default_factory=lambda: {e: {"created": 0, "changed": 0, "unchanged": 0} for e in ENTITIES}
-    )
-    dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "dry_run": self.dry_run,
-            "written": self.ok and not self.dry_run,
-            "problems": [p.as_dict() for p in self.problems],
-            "counts": self.counts,
-        }
 
 
 @dataclass
@@ -508,7 +487,7 @@ def portfolio_import_upload(
 ) -> ImportReport:
     """API upload: either one .xlsx, or CSV files named projects/people/roles/ties.csv."""
     tables: dict[str, Table] = {}
-    problems: list[ImportProblem] = []
+    problems: list[ImportProblem] = ProblemLog()
     for filename, stream in files.values():
         lower = filename.lower()
         if lower.endswith(".xlsx"):
@@ -527,7 +506,7 @@ def portfolio_import_upload(
                 )
             )
             continue
-        table, found = read_csv_bytes(stem, filename, stream.read())
+        table, found = read_csv_stream(stem, filename, stream)
         problems.extend(found)
         if table is not None:
             tables[stem] = table

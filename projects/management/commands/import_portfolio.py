@@ -31,8 +31,8 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2))
         else:
-            for problem in report.problems:
-                self.stderr.write(str(problem))
+            for line in report.problem_lines():
+                self.stderr.write(line)
             if report.ok:
                 verb = "Would import" if options["dry_run"] else "Imported"
                 self.stdout.write(f"{verb} {path}:")
@@ -42,4 +42,4 @@ class Command(BaseCommand):
                         f"{counts['changed']:>6} changed  {counts['unchanged']:>6} unchanged"
                     )
         if not report.ok:
-            raise CommandError(f"{len(report.problems)} problem(s) found; nothing was written")
+            raise CommandError(f"{report.problem_count} problem(s) found; nothing was written")

@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from projects.textcodec import TextEncodingError, decode_bytes
+
 ALIAS_KINDS: frozenset[str] = frozenset({"aka", "former", "abbreviation", "native", "variant"})
 ENTITY_TYPES: frozenset[str] = frozenset(
     {
@@ -143,14 +145,13 @@ def clean(value: str | None) -> str:
     return " ".join(value.split())
 
 
-_UNDECODABLE_RE = re.compile("[\udc80-\udcff]")
-
-
-def find_undecodable(text: str) -> int:
-    """Index of the first surrogate-escaped (undecodable) byte in ``text``, or -1."""
-    match = _UNDECODABLE_RE.search(text)
-    return match.start() if match else -1
-
-
-def has_undecodable(text: str) -> bool:
-    return _UNDECODABLE_RE.search(text) is not None
+def read_text(path: Path) -> str:
+    """A list file's text: UTF-8 (BOM or not) or UTF-16/32 with a BOM; else ListFormatError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ListFormatError(path, None, None, f"cannot read file: {exc}") from exc
+    try:
+        return decode_bytes(data)
+    except TextEncodingError as exc:
+        raise ListFormatError(path, exc.line, None, exc.message) from exc

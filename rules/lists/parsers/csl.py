@@ -24,8 +24,8 @@ from rules.lists.parsers.base import (
     ParseResult,
     clean,
     edition_from_filename,
-    find_undecodable,
     parse_iso_date,
+    read_text,
 )
 from rules.lists.parsers.countries import country_code
 
@@ -282,18 +282,9 @@ def _collect(
 # --------------------------------------------------------------------------- CSV
 
 
-def _read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ListFormatError(path, None, None, f"cannot read file: {exc}") from exc
-    return data.decode("utf-8-sig", errors="surrogateescape")
-
-
 def parse_csl_csv(path: Path) -> ParseResult:
     """The CSL CSV download: header row, repeated header rows skipped, '; '-joined values."""
-    text = _read_text(path)
-    has_bad_bytes = find_undecodable(text) >= 0
+    text = read_text(path)
     reader = csv.reader(io.StringIO(text, newline=""))
     records: list[tuple[int, list[str]]] = []
     prev_end = 0
@@ -336,12 +327,6 @@ def parse_csl_csv(path: Path) -> ParseResult:
                         f"expected {width} columns, found {len(row)}",
                     )
             record: dict[str, Any] = dict(zip(header, row, strict=True))
-            if has_bad_bytes:
-                for column, value in record.items():
-                    if find_undecodable(value) >= 0:
-                        raise ListFormatError(
-                            path, start, column, "invalid UTF-8 byte sequence (bad encoding)"
-                        )
             countries = split_multi(record.get("citizenships")) + split_multi(
                 record.get("nationalities")
             )
@@ -383,11 +368,7 @@ def _as_list(value: Any, path: Path, line: int | None, field_name: str) -> list[
 
 def parse_csl_json(path: Path) -> ParseResult:
     """The CSL JSON bulk file: ``{"results": [...]}`` (or a bare list of records)."""
-    text = _read_text(path)
-    bad_at = find_undecodable(text)
-    if bad_at >= 0:
-        line = text.count("\n", 0, bad_at) + 1
-        raise ListFormatError(path, line, None, "invalid UTF-8 byte sequence (bad encoding)")
+    text = read_text(path)
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:

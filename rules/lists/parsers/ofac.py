@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from projects.textcodec import TextEncodingError, decode_bytes, sniff_encoding
 from rules.lists.parsers.base import (
     ListFormatError,
     ListMeta,
@@ -77,7 +78,12 @@ def _read_rows(
         data = path.read_bytes()
     except OSError as exc:
         raise ListFormatError(path, None, None, f"cannot read file: {exc}") from exc
-    text = data.decode("latin-1").rstrip("\x1a")  # a trailing DOS end-of-file byte
+    try:  # OFAC publishes Latin-1; a re-saved copy may carry a Unicode byte-order mark
+        codec, _ = sniff_encoding(data[:4])
+        text = decode_bytes(data) if codec != "utf-8" else data.decode("latin-1")
+    except TextEncodingError as exc:
+        raise ListFormatError(path, exc.line, None, exc.message) from exc
+    text = text.rstrip("\x1a")  # a trailing DOS end-of-file byte
     reader = csv.reader(io.StringIO(text, newline=""))
     prev_end = 0
     while True:

@@ -66,6 +66,7 @@ from rules.lists.parsers.base import (
     ParsedEntry,
     ParseResult,
     clean,
+    read_text,
     slugify,
 )
 from rules.lists.parsers.countries import COUNTRY_CODES
@@ -145,17 +146,7 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 
 def _load(path: Path) -> _Map:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ListFormatError(path, None, None, f"cannot read file: {exc}") from exc
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ListFormatError(
-            path, line, None, "invalid UTF-8 byte sequence (bad encoding)"
-        ) from exc
+    text = read_text(path)
     loader = _Loader(text)
     loader.name = str(path)
     try:
