@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import tempfile
 from html import unescape
 from pathlib import Path
@@ -17,7 +16,7 @@ from django.test import Client
 from compliance.models import AuditEvent
 from rules.models import ListEntry, ListVersion, ReferenceList
 from rules.services.lists import list_import
-from tests.web import signed_in
+from tests.web import import_via_preview, signed_in
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lists"
 
@@ -53,15 +52,6 @@ def _state() -> tuple[int, int, int, int]:
 def imported(db: None) -> ListVersion:
     list_import(fmt="csl-csv", path=DATA / "csl_small.csv")
     return ListVersion.objects.get(reference_list__code="EL")
-
-
-def import_via_preview(client: Client, data: dict[str, Any]) -> Any:
-    """Upload (the preview), then confirm with the token the preview holds."""
-    preview = client.post("/lists/import/", data)
-    token = re.search(r'name="token" value="([^"]+)"', preview.content.decode())
-    if token is None:
-        return preview
-    return client.post("/lists/import/", {"token": token.group(1), "action": "confirm"})
 
 
 def _gets(version: ListVersion) -> list[str]:

@@ -77,7 +77,7 @@ def test_auditor_exports_a_scenario_as_of_a_date_and_downloads_it_with_its_manif
     assert export.filters == {"scenario": "current"} and str(export.as_of) == today
     assert export.status == ReportExport.Status.DONE
     rows = Finding.objects.filter(scenario__code="current").count()
-    assert export.manifest["row_counts"] == {"findings": rows}
+    assert export.manifest["row_counts"] == {"findings:current": rows}  # counted per scenario
     history = _text(client.get("/exports/"))
     assert exports.MSG_QUEUED.format(pk=export.pk) in history
     assert "Findings register" in history and "Current obligations" in history

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from compliance.models import AuditEvent
 from projects.textcodec import MSG_NOT_UTF8, MSG_UTF16_NO_BOM
 from rules.models import ListEntry, ListVersion, ReferenceList
-from tests.web import signed_in
+from tests.web import import_via_preview, signed_in
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "lists"
 CSL = (DATA / "csl_small.csv").read_bytes()
@@ -119,8 +119,8 @@ def test_portal_refuses_undecodable_files_with_400_naming_the_encoding(
 @pytest.mark.django_db
 def test_portal_reads_a_utf16_file(admin_user: Any) -> None:
     name, content, fmt = GOOD["csl-utf16"]
-    response = signed_in(admin_user).post(
-        "/lists/import/", {"format": fmt, "file": SimpleUploadedFile(name, content)}
+    response = import_via_preview(
+        signed_in(admin_user), {"format": fmt, "file": SimpleUploadedFile(name, content)}
     )
     assert response.status_code == 200
     assert ListVersion.objects.count() > 0
