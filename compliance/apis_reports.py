@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.models import ReportExport
+from compliance.selectors import report_exports_visible_to
 from compliance.services.report_rows import FORMATS, KINDS, ReportRequest
 from compliance.services.reports import (
     report_export_path,
@@ -165,10 +166,6 @@ class ReportExportStartApi(APIView):
         return Response(ReportExportSerializer(export).data, status=202)
 
 
-def _own_exports(user: Any) -> Any:
-    return ReportExport.objects.filter(requested_by=user)
-
-
 class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
     """A user sees and downloads the exports they asked for (others get 404)."""
 
@@ -176,7 +173,7 @@ class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ReportExport.objects.none()
 
     def get_queryset(self) -> Any:
-        return _own_exports(self.request.user)
+        return report_exports_visible_to(user=self.request.user)
 
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
     def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:

@@ -26,7 +26,7 @@ from compliance.services.attestations import (
 )
 from projects.errors import ApplicationError
 from projects.models import Person
-from projects.selectors import people_visible_to, projects_visible_to
+from projects.selectors import people_visible_to, projects_visible_to, ties_visible_to
 
 MSG_NO_PERSON = (
     "Your account is not linked to a person record, so there is nothing for you to attest. "
@@ -98,9 +98,10 @@ def _context(
         "current": current,
         "latest": latest,
         "lapsed": latest is not None and current is None,
-        "ties": person.ties.select_related("organisation", "project").order_by(
-            "organisation__name", "-start_date"
-        ),
+        "ties": ties_visible_to(user=user)
+        .filter(person=person)
+        .select_related("project")
+        .order_by("organisation__name", "-start_date"),
         "projects": projects_visible_to(user=user)
         .filter(roles__person=person)
         .order_by("sponsor", "award_number"),
