@@ -94,7 +94,9 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=DecideSerializer, responses={200: FindingSerializer})
     @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk: str | None = None) -> Response:
+    def decide(
+        self, request: Request, pk: str | None = None, format: str | None = None
+    ) -> Response:
         """Reviewers decide: false positive, mitigation required, escalate, accept with waiver."""
         finding = self.get_object()  # outsiders get 404
         if not can_review(request.user):
@@ -110,7 +112,7 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses={200: dict})
     @action(detail=False, methods=["get"])
-    def exposure(self, request: Request) -> Response:
+    def exposure(self, request: Request, format: str | None = None) -> Response:
         """Open findings by severity and dollars at stake, per scenario."""
         return Response(selectors.exposure_summary(user=request.user))
 

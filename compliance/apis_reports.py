@@ -176,7 +176,9 @@ class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
         return report_exports_visible_to(user=self.request.user)
 
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
-    def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+    def download(
+        self, request: Request, pk: str | None = None, format: str | None = None
+    ) -> HttpResponseBase:
         export = self.get_object()
         if export.status != ReportExport.Status.DONE:
             return Response({"detail": f"The export is {export.status}."}, status=409)

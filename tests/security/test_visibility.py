@@ -214,3 +214,31 @@ def test_internal_notes_never_reach_a_pi_through_the_api_or_a_notification(
     assert not [n for n in mine if INTERNAL_NOTE in n.subject + n.body]  # … without the note
     assert not [m for m in mailoutbox if INTERNAL_NOTE in m.body]
     assert INTERNAL_NOTE not in client.get("/notifications/").content.decode()
+
+
+# ---------------------------------------------------------------- PIs see only their own rows
+
+
+def test_pis_see_only_their_own_rows_through_every_list_detail_and_export(world: World) -> None:
+    assert world.theirs and world.other_finding and world.hidden_tie and world.hidden_org
+    foreign = {
+        "projects": world.theirs.pk,
+        "roles": world.theirs.roles.get().pk,
+        "ties": world.hidden_tie.pk,
+        "organisations": world.hidden_org.pk,
+        "findings": world.other_finding.pk,
+    }
+    for persona in ("pi", "co_pi", "senior"):
+        client = signed_in(world.user(persona))
+        for name, pk in foreign.items():
+            rows = client.get(f"/api/v1/{name}/?page_size=500").json()["results"]
+            assert pk not in {r["id"] for r in rows}, (persona, name)
+            assert client.get(f"/api/v1/{name}/{pk}/").status_code == 404, (persona, name)
+        assert client.get(f"/projects/{world.theirs.pk}/").status_code == 404
+        assert client.get(f"/findings/{world.other_finding.pk}/").status_code == 404
+        listing = client.get("/projects/").content.decode()
+        assert world.theirs.title not in listing and "Our project" in listing
+        export = client.get("/api/v1/reports/findings/?format=csv")
+        assert export.status_code == 200
+        body = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+        assert world.theirs.award_number not in body and world.mine.award_number in body  # type: ignore[union-attr]
