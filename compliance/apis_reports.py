@@ -16,6 +16,7 @@ from typing import Any
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -41,6 +42,11 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+}
+# The file types an export answers with, as the schema documents them (issue 20 §6: every
+# response conforms to the published schema).
+FILE_RESPONSES: dict[Any, Any] = {
+    (200, ct.split(";")[0]): OpenApiTypes.BINARY for ct in CONTENT_TYPES.values()
 }
 FILTERS = ("scenario", "severity", "status", "review_status", "rule", "sponsor", "department")
 
@@ -81,7 +87,7 @@ class ReportApi(APIView):
             OpenApiParameter("as_of", str, description="YYYY-MM-DD"),
             *[OpenApiParameter(f, str) for f in FILTERS],
         ],
-        responses={200: bytes},
+        responses=FILE_RESPONSES,
     )
     def get(self, request: Request, kind: str) -> HttpResponseBase:
         req = _report_request(request, kind)
@@ -175,6 +181,7 @@ class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self) -> Any:
         return report_exports_visible_to(user=self.request.user)
 
+    @extend_schema(responses={**FILE_RESPONSES, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
     def download(
         self, request: Request, pk: str | None = None, format: str | None = None

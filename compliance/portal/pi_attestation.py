@@ -18,12 +18,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from compliance.portal.forms_pi import AttestForm
-from compliance.services.attestations import (
-    STATEMENT,
-    attestation_create,
-    attestation_current,
-    attestation_latest,
-)
+from compliance.selectors import attestations_visible_to
+from compliance.services.attestations import STATEMENT, attestation_create
 from projects.errors import ApplicationError
 from projects.models import Person
 from projects.selectors import people_visible_to, projects_visible_to, ties_visible_to
@@ -90,8 +86,11 @@ def _context(
 ) -> dict[str, Any]:
     if person is None:
         return {"person": None, "message": MSG_NO_PERSON}
-    latest = attestation_latest(person=person)
-    current = attestation_current(person=person)
+    today = timezone.localdate()
+    theirs = attestations_visible_to(user=user).filter(person=person)
+    theirs = theirs.order_by("-attested_at", "-pk")
+    latest = theirs.first()
+    current = theirs.filter(valid_until__gte=today).first()
     return {
         "person": person,
         "is_own": is_own,
@@ -108,5 +107,5 @@ def _context(
         "statement": STATEMENT,
         "form": form,
         "error": error,
-        "today": timezone.localdate(),
+        "today": today,
     }
