@@ -13,7 +13,9 @@ Writes are sent with an empty (or deliberately invalid) body, so a persona that 
 gets past the permission check and is refused by validation (200 re-rendering the form with
 its errors, or 400), while nothing changes; a persona that may not gets 403 (read-only) or
 404 (cannot see the object). Objects are the World's (tests/security/world.py): "mine" is
-the project the PI, co-PI and senior personnel are on.
+the project the PI, co-PI and senior personnel are on. `MATRIX_RECORD=1 pytest
+tests/security/test_permission_matrix.py` prints every cell as the app answers it, to fill
+in a new row (check each status against the policy before copying it).
 """
 
 from __future__ import annotations
