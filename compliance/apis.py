@@ -33,7 +33,9 @@ class FindingSerializer(serializers.ModelSerializer):
     award_number = serializers.CharField(source="project.award_number")
     sponsor = serializers.CharField(source="project.sponsor")
     department = serializers.CharField(source="project.department")
-    list_entry_name = serializers.CharField(source="list_entry.primary_name", default=None)
+    list_entry_name = serializers.CharField(
+        source="list_entry.primary_name", default=None, allow_null=True
+    )
 
     class Meta:
         model = Finding
@@ -68,6 +70,18 @@ class FindingSerializer(serializers.ModelSerializer):
             "run",
             "resolved_by_run",
         ]
+
+
+class ExposureSerializer(serializers.Serializer):
+    """One scenario of compliance.selectors.exposure_summary (for the schema)."""
+
+    scenario = serializers.CharField()
+    name = serializers.CharField()
+    open_findings = serializers.DictField(child=serializers.IntegerField())
+    projects_at_stake = serializers.IntegerField()
+    at_stake_usd = serializers.CharField()
+    by_sponsor = serializers.DictField(child=serializers.CharField())
+    by_department = serializers.DictField(child=serializers.CharField())
 
 
 class FindingFilter(django_filters.FilterSet):
@@ -112,7 +126,9 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=DecideSerializer, responses={200: FindingSerializer})
     @action(detail=True, methods=["post"])
-    def decide(self, request: Request, pk: str | None = None) -> Response:
+    def decide(
+        self, request: Request, pk: str | None = None, format: str | None = None
+    ) -> Response:
         """Reviewers decide: false positive, mitigation required, escalate, accept with waiver."""
         finding = self.get_object()  # outsiders get 404
         if not can_review(request.user):
@@ -141,9 +157,10 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
         siblings = finding_siblings(finding=finding, queryset=self.get_queryset())
         return Response(FindingSerializer(siblings, many=True).data)
 
-    @extend_schema(responses={200: dict})
-    @action(detail=False, methods=["get"])
-    def exposure(self, request: Request) -> Response:
+    # one summary per scenario: neither paginated nor filtered
+    @extend_schema(responses={200: ExposureSerializer(many=True)})
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def exposure(self, request: Request, format: str | None = None) -> Response:
         """Open findings by severity and dollars at stake, per scenario."""
         return Response(selectors.exposure_summary(user=request.user))
 

@@ -16,6 +16,7 @@ from typing import Any
 from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -42,6 +43,11 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
+}
+# The file types an export answers with, as the schema documents them (issue 20 §6: every
+# response conforms to the published schema).
+FILE_RESPONSES: dict[Any, Any] = {
+    (200, ct.split(";")[0]): OpenApiTypes.BINARY for ct in CONTENT_TYPES.values()
 }
 FILTERS = ("scenario", "severity", "status", "review_status", "rule", "sponsor", "department")
 
@@ -82,7 +88,7 @@ class ReportApi(APIView):
             OpenApiParameter("as_of", str, description="YYYY-MM-DD"),
             *[OpenApiParameter(f, str) for f in FILTERS],
         ],
-        responses={200: bytes},
+        responses=FILE_RESPONSES,
     )
     def get(self, request: Request, kind: str) -> HttpResponseBase:
         req = _report_request(request, kind)
@@ -174,10 +180,6 @@ class ReportExportStartApi(APIView):
         return Response(ReportExportSerializer(export).data, status=202)
 
 
-def _own_exports(user: Any) -> Any:
-    return report_exports_visible_to(user=user)
-
-
 class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
     """A user sees and downloads the exports they asked for (others get 404)."""
 
@@ -185,10 +187,13 @@ class ReportExportViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = ReportExport.objects.none()
 
     def get_queryset(self) -> Any:
-        return _own_exports(self.request.user)
+        return report_exports_visible_to(user=self.request.user)
 
+    @extend_schema(responses={**FILE_RESPONSES, 409: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["get"], url_path="download", url_name="download")
-    def download(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+    def download(
+        self, request: Request, pk: str | None = None, format: str | None = None
+    ) -> HttpResponseBase:
         export = self.get_object()
         if export.status != ReportExport.Status.DONE:
             return Response({"detail": f"The export is {export.status}."}, status=409)

@@ -1,4 +1,9 @@
-"""Reads of findings, scoped through the portfolio visibility selectors."""
+"""Reads of findings and the records around them, scoped through the portfolio selectors.
+
+One selector per model says who may see a row; every page, API, export and notification
+reads through it: findings, their comments (internal notes for the research office only),
+decisions, attestations and report exports.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,17 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from compliance.models import AuditEvent, Finding, ReportExport
+from compliance.models import (
+    Attestation,
+    AuditEvent,
+    Finding,
+    FindingComment,
+    FindingDecision,
+    ReportExport,
+)
 from compliance.services.whatif import AT_STAKE
 from projects.access import can_read_audit_log, sees_whole_portfolio
-from projects.selectors import projects_visible_to
+from projects.selectors import people_visible_to, projects_visible_to
 from rules.models import Scenario
 
 
@@ -22,6 +34,37 @@ def findings_visible_to(*, user: Any) -> QuerySet[Finding]:
     return qs.select_related(
         "scenario", "rule", "rule_version", "project", "person", "tie", "list_entry"
     )
+
+
+def finding_comments_visible_to(*, user: Any) -> QuerySet[FindingComment]:
+    """Comments on visible findings; internal notes only for the research office and auditors."""
+    qs = FindingComment.objects.select_related("author")
+    if sees_whole_portfolio(user):
+        return qs
+    visible = findings_visible_to(user=user).select_related(None).values("pk")
+    return qs.filter(finding__in=visible, kind=FindingComment.Kind.COMMENT)
+
+
+def finding_decisions_visible_to(*, user: Any) -> QuerySet[FindingDecision]:
+    qs = FindingDecision.objects.select_related("decided_by")
+    if sees_whole_portfolio(user):
+        return qs
+    return qs.filter(finding__in=findings_visible_to(user=user).select_related(None).values("pk"))
+
+
+def attestations_visible_to(*, user: Any) -> QuerySet[Attestation]:
+    """A person's attestations, to whoever may see the person (PIs: people on their projects)."""
+    qs = Attestation.objects.all()
+    if sees_whole_portfolio(user):
+        return qs
+    return qs.filter(person__in=people_visible_to(user=user).values("pk"))
+
+
+def report_exports_visible_to(*, user: Any) -> QuerySet[ReportExport]:
+    """Background exports: each user sees only the ones they asked for."""
+    if not getattr(user, "is_authenticated", False):
+        return ReportExport.objects.none()
+    return ReportExport.objects.filter(requested_by=user)
 
 
 def exposure_summary(*, user: Any) -> list[dict[str, Any]]:
@@ -68,13 +111,6 @@ def exposure_summary(*, user: Any) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def report_exports_visible_to(*, user: Any) -> QuerySet[ReportExport]:
-    """Background exports: each user sees only the exports they asked for (others: 404)."""
-    if not getattr(user, "is_authenticated", False):
-        return ReportExport.objects.none()
-    return ReportExport.objects.filter(requested_by=user)
 
 
 def audit_events_visible_to(*, user: Any) -> QuerySet[AuditEvent]:

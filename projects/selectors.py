@@ -35,10 +35,25 @@ def roles_visible_to(*, user: Any) -> QuerySet[Role]:
 
 
 def ties_visible_to(*, user: Any) -> QuerySet[Tie]:
+    """The research office sees every tie; anyone else sees a tie only
+
+    - through a project they hold a role on: a tie scoped to that project, or an unscoped
+      tie (it counts for every project) of a person on it; or
+    - because it is their own.
+
+    A colleague's tie scoped to a project the user holds no role on is not theirs to see,
+    even when that colleague also works on one of the user's projects.
+    """
     qs = Tie.objects.select_related("organisation", "person")
     if sees_whole_portfolio(user):
         return qs
-    return qs.filter(person__in=people_visible_to(user=user).values("pk"))
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    mine = projects_visible_to(user=user).values("pk")
+    on_mine = Role.objects.filter(project__in=mine).values("person_id")
+    return qs.filter(
+        Q(project__in=mine) | Q(project__isnull=True, person__in=on_mine) | Q(person__user=user)
+    )
 
 
 def organisations_visible_to(*, user: Any) -> QuerySet[Organisation]:

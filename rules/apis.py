@@ -168,7 +168,9 @@ class OrganisationMatchViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewS
 
     @extend_schema(request=ReviewSerializer, responses={200: OrganisationMatchSerializer})
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
-    def review(self, request: Request, pk: str | None = None) -> Response:
+    def review(
+        self, request: Request, pk: str | None = None, format: str | None = None
+    ) -> Response:
         match = self.get_object()  # 404 for matches the caller cannot see
         if not CanReview().has_permission(request, self):
             return Response({"detail": CanReview.message}, status=status.HTTP_403_FORBIDDEN)

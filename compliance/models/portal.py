@@ -33,13 +33,23 @@ class Attestation(models.Model):
 
 
 class FindingComment(models.Model):
-    """A reviewer's or PI's note on a finding; comments are never edited or deleted."""
+    """A reviewer's or PI's note on a finding; comments are never edited or deleted.
+
+    A comment is the channel the project's PI and co-PIs share with the research office. An
+    internal note is the research office's own: PIs never see it (page, API or notification);
+    compliance.selectors.finding_comments_visible_to is the one rule.
+    """
+
+    class Kind(models.TextChoices):
+        COMMENT = "comment", "Comment (the project's PI and co-PIs see it)"
+        INTERNAL = "internal", "Internal note (research office only)"
 
     finding = models.ForeignKey(
         "compliance.Finding", on_delete=models.CASCADE, related_name="comments"
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.COMMENT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from compliance.models import Finding
+from compliance.models import Finding, FindingComment
 from compliance.portal.finding_data import finding_history, finding_match
 from compliance.portal.forms import (
     DECISION_CHOICES,
@@ -21,9 +21,18 @@ from compliance.portal.forms import (
     decision_values,
 )
 from compliance.portal.review import UNASSIGNED
-from compliance.selectors import findings_visible_to
+from compliance.selectors import (
+    finding_comments_visible_to,
+    finding_decisions_visible_to,
+    findings_visible_to,
+)
 from compliance.services.assignments import assignable_users
-from compliance.services.comments import can_comment, finding_comment_add
+from compliance.services.comments import (
+    MSG_NOTE_NOT_ALLOWED,
+    can_comment,
+    can_write_internal_note,
+    finding_comment_add,
+)
 from compliance.services.sibling_decisions import finding_decide_with_siblings, finding_siblings
 from projects.access import can_review, sees_whole_portfolio
 from projects.errors import ApplicationError
@@ -58,16 +67,19 @@ def finding_render(
     siblings = _siblings(request, finding)
     if chosen is None:  # by default, the open siblings nobody has decided yet
         chosen = [f.pk for f in siblings if f.status == "open" and f.review_status == "new"]
+    comments = finding_comments_visible_to(user=request.user).filter(finding=finding)
     context = {
         "finding": finding,
         "match": finding_match(finding),
-        "decisions": finding.decisions.select_related(
-            "decided_by", "applied_from", "rule_version__rule"
-        ),
+        "decisions": finding_decisions_visible_to(user=request.user)
+        .filter(finding=finding)
+        .select_related("decided_by", "applied_from", "rule_version__rule"),
         "history": finding_history(finding),
-        "comments": finding.comments.select_related("author"),
+        "comments": comments.filter(kind=FindingComment.Kind.COMMENT),
+        "notes": comments.filter(kind=FindingComment.Kind.INTERNAL),
         "can_decide": reviewer,
         "can_comment": can_comment(user=request.user, finding=finding),
+        "can_write_note": can_write_internal_note(user=request.user),
         "sees_portfolio": sees_whole_portfolio(request.user),
         "assignees": list(assignable_users().only("pk", "username")) if reviewer else [],
         "unassigned": UNASSIGNED,
@@ -82,6 +94,8 @@ def finding_render(
         "errors": {},
         "comment_body": "",
         "comment_error": "",
+        "note_body": "",
+        "note_error": "",
         **extra,
     }
     return render(request, "compliance/portal/finding.html", context, status=status)
@@ -133,3 +147,21 @@ def finding_comment(request: HttpRequest, pk: int) -> HttpResponse:
         )
     url = reverse("portal-finding", args=[finding.pk])
     return HttpResponseRedirect(f"{url}#comment-{comment.pk}")
+
+
+@login_required
+@require_POST
+def finding_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """An internal note: the research office's own, never shown to PIs."""
+    finding = _finding(request, pk)
+    if not can_write_internal_note(user=request.user):
+        raise PermissionDenied(MSG_NOTE_NOT_ALLOWED)
+    body = request.POST.get("body", "")
+    try:
+        note = finding_comment_add(
+            finding=finding, user=request.user, body=body, kind=FindingComment.Kind.INTERNAL
+        )
+    except ApplicationError as exc:
+        return finding_render(request, finding, status=400, note_body=body, note_error=exc.message)
+    url = reverse("portal-finding", args=[finding.pk])
+    return HttpResponseRedirect(f"{url}#note-{note.pk}")

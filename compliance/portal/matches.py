@@ -18,8 +18,10 @@ from compliance.services.recheck_scope import projects_for_organisations
 from compliance.services.sibling_decisions import findings_resting_on_match
 from projects.access import can_review
 from projects.errors import ApplicationError
-from projects.models import Project, Tie
+from projects.models import Project
+from projects.selectors import ties_visible_to
 from rules.models import OrganisationMatch, ReferenceList
+from rules.selectors import organisation_matches_visible_to
 from rules.services.screening import MSG_REASON_REQUIRED, organisation_match_review
 
 STATES = ("pending", "confirmed", "rejected", "all")
@@ -36,9 +38,9 @@ def match_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "pending")
     state = state if state in STATES else "pending"
     list_code = request.GET.get("list", "")
-    qs = OrganisationMatch.objects.filter(
+    qs = organisation_matches_visible_to(user=request.user).filter(
         active=True, decision=OrganisationMatch.Decision.REVIEW
-    ).select_related("organisation", "reference_list", "entry")
+    )
     if state != "all":
         qs = qs.filter(review_status=state)
     if list_code:
@@ -66,9 +68,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
 def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_portfolio_view(request)
     match = get_object_or_404(
-        OrganisationMatch.objects.select_related(
-            "organisation", "reference_list", "entry__version", "reviewed_by"
-        ),
+        organisation_matches_visible_to(user=request.user).select_related("entry__version"),
         pk=pk,
     )
     form: dict[str, str] = {"status": "", "reason": ""}
@@ -80,7 +80,8 @@ def match_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if not errors:
             return HttpResponseRedirect(reverse("portal-match", args=[match.pk]))
     ties = (
-        Tie.objects.filter(organisation=match.organisation)
+        ties_visible_to(user=request.user)
+        .filter(organisation=match.organisation)
         .select_related("person", "project")
         .order_by("person__name", "-start_date")
     )

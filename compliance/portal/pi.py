@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -23,7 +23,7 @@ from compliance.portal.pi_access import tie_people_editable
 from projects.access import sees_whole_portfolio
 from projects.models import Person, Project, Role, Tie
 from projects.normalize import organisation_key
-from projects.selectors import organisations_visible_to, projects_visible_to
+from projects.selectors import organisations_visible_to, projects_visible_to, ties_visible_to
 from projects.services import tie_end
 from rules.models import ReferenceList
 from rules.services.screening import names_screen
@@ -47,9 +47,15 @@ def _project_and_people(request: HttpRequest, pk: int) -> tuple[Project, QuerySe
     return project, people
 
 
-def _tie_on_project(project: Project, people: QuerySet[Person], tie_pk: int) -> Tie:
-    on_project = Tie.objects.filter(person__roles__project=project).distinct()
-    tie = get_object_or_404(on_project.select_related("organisation", "person"), pk=tie_pk)
+def _tie_on_project(
+    request: HttpRequest, project: Project, people: QuerySet[Person], tie_pk: int
+) -> Tie:
+    """404 unless the user may see the tie (projects.selectors.ties_visible_to) and it belongs
+    on this project's page (a person on the project, or scoped to it); 403 if read-only."""
+    on_project = ties_visible_to(user=request.user).filter(
+        Q(person__roles__project=project) | Q(project=project)
+    )
+    tie = get_object_or_404(on_project.distinct(), pk=tie_pk)
     if not people.filter(pk=tie.person_id).exists():
         raise PermissionDenied(MSG_READ_ONLY)
     return tie
@@ -97,7 +103,7 @@ def tie_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def tie_edit(request: HttpRequest, pk: int, tie_pk: int) -> HttpResponse:
     project, people = _project_and_people(request, pk)
-    tie = _tie_on_project(project, people, tie_pk)
+    tie = _tie_on_project(request, project, people, tie_pk)
     form = TieForm(
         request.POST if request.method == "POST" else None, people=people, project=project, tie=tie
     )
@@ -108,7 +114,7 @@ def tie_edit(request: HttpRequest, pk: int, tie_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def tie_end_view(request: HttpRequest, pk: int, tie_pk: int) -> HttpResponse:
     project, people = _project_and_people(request, pk)
-    tie = _tie_on_project(project, people, tie_pk)
+    tie = _tie_on_project(request, project, people, tie_pk)
     form = TieEndForm(request.POST if request.method == "POST" else None, tie=tie)
     if request.method == "POST" and form.is_valid():
         try:

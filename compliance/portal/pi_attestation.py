@@ -18,16 +18,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from compliance.portal.forms_pi import AttestForm
+from compliance.selectors import attestations_visible_to
 from compliance.services.attestations import (
     STATEMENT,
     attestation_create,
-    attestation_current,
-    attestation_latest,
 )
 from compliance.services.disclosure_gaps import disclosure_gaps
 from projects.errors import ApplicationError
 from projects.models import Person
-from projects.selectors import people_visible_to, projects_visible_to
+from projects.selectors import people_visible_to, projects_visible_to, ties_visible_to
 from projects.vocabulary import DISCLOSURE_DOCUMENTS
 
 MSG_NO_PERSON = (
@@ -107,8 +106,11 @@ def _context(
 ) -> dict[str, Any]:
     if person is None:
         return {"person": None, "message": MSG_NO_PERSON}
-    latest = attestation_latest(person=person)
-    current = attestation_current(person=person)
+    today = timezone.localdate()
+    theirs = attestations_visible_to(user=user).filter(person=person)
+    theirs = theirs.order_by("-attested_at", "-pk")
+    latest = theirs.first()
+    current = theirs.filter(valid_until__gte=today).first()
     return {
         "person": person,
         "is_own": is_own,
@@ -117,9 +119,10 @@ def _context(
         "lapsed": latest is not None and current is None,
         "tie_rows": [
             (tie, [DISCLOSURE_DOCUMENTS.get(d, d) for d in tie.disclosed_in])
-            for tie in person.ties.select_related("organisation", "project").order_by(
-                "organisation__name", "-start_date"
-            )
+            for tie in ties_visible_to(user=user)
+            .filter(person=person)
+            .select_related("project")
+            .order_by("organisation__name", "-start_date")
         ],
         "projects": projects_visible_to(user=user)
         .filter(roles__person=person)
@@ -128,5 +131,5 @@ def _context(
         "statement": STATEMENT,
         "form": form,
         "error": error,
-        "today": timezone.localdate(),
+        "today": today,
     }

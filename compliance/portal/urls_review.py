@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("findings/assign/", review.queue_assign, name="portal-queue-assign"),
     path("findings/decide/", review.queue_decide, name="portal-queue-decide"),
     path("findings/<int:pk>/comments/", finding.finding_comment, name="portal-finding-comment"),
+    path("findings/<int:pk>/notes/", finding.finding_note, name="portal-finding-note"),
     path("matches/", matches.match_list, name="portal-matches"),
     path("matches/<int:pk>/", matches.match_detail, name="portal-match"),
 ]

@@ -20,8 +20,8 @@ from compliance.portal.selfcheck import project_self_check
 from compliance.selectors import findings_visible_to
 from compliance.services.attestations import attestations_latest_for
 from projects.access import sees_whole_portfolio
-from projects.models import FieldTag, Tie
-from projects.selectors import projects_search, projects_visible_to
+from projects.models import FieldTag
+from projects.selectors import projects_search, projects_visible_to, ties_visible_to
 from rules.models import Scenario
 
 # the research-office pages live in their own modules; config/urls.py routes them from here
@@ -78,8 +78,8 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roles = list(project.roles.select_related("person").order_by("role"))
     people = [r.person_id for r in roles]
     ties = (
-        Tie.objects.filter(Q(person_id__in=people) | Q(project=project))
-        .select_related("organisation", "person")
+        ties_visible_to(user=request.user)
+        .filter(Q(person_id__in=people) | Q(project=project))
         .order_by("person__name", "-start_date")
     )
     findings = list(

@@ -1,4 +1,8 @@
-"""Comments on findings: reviewers and the project's PI or co-PI; never edited, always audited."""
+"""Comments on findings: reviewers and the project's PI or co-PI; never edited, always audited.
+
+Internal notes are the research office's own: only reviewers (and admins) write them, and
+compliance.selectors.finding_comments_visible_to keeps them from PIs.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,12 @@ from projects.vocabulary import RoleKind
 MSG_BODY_REQUIRED = "Write a comment before posting it."
 MSG_BODY_TOO_LONG = "A comment can be at most 5,000 characters."
 MSG_NOT_ALLOWED = "Only reviewers and the project's PI or co-PI may comment."
+MSG_NOTE_NOT_ALLOWED = "Only research-office reviewers may write internal notes."
 MAX_BODY = 5000
+REPR: dict[str, str] = {
+    FindingComment.Kind.COMMENT: "comment",
+    FindingComment.Kind.INTERNAL: "internal note",
+}
 
 
 def can_comment(*, user: Any, finding: Finding) -> bool:
@@ -31,16 +40,25 @@ def can_comment(*, user: Any, finding: Finding) -> bool:
     ).exists()
 
 
+def can_write_internal_note(*, user: Any) -> bool:
+    return can_review(user)
+
+
 @transaction.atomic
-def finding_comment_add(*, finding: Finding, user: Any, body: str) -> FindingComment:
-    if not can_comment(user=user, finding=finding):
+def finding_comment_add(
+    *, finding: Finding, user: Any, body: str, kind: str = FindingComment.Kind.COMMENT
+) -> FindingComment:
+    if kind == FindingComment.Kind.INTERNAL:
+        if not can_write_internal_note(user=user):
+            raise ApplicationError(MSG_NOTE_NOT_ALLOWED)
+    elif not can_comment(user=user, finding=finding):
         raise ApplicationError(MSG_NOT_ALLOWED)
     text = body.strip()
     if not text:
         raise ApplicationError(MSG_BODY_REQUIRED)
     if len(text) > MAX_BODY:
         raise ApplicationError(MSG_BODY_TOO_LONG)
-    comment = FindingComment(finding=finding, author=user, body=text)
+    comment = FindingComment(finding=finding, author=user, body=text, kind=kind)
     comment.full_clean()
     comment.save()
     audit_record(
@@ -48,8 +66,8 @@ def finding_comment_add(*, finding: Finding, user: Any, body: str) -> FindingCom
             action="comment",
             object_type="compliance.findingcomment",
             object_id=str(comment.pk),
-            object_repr=f"comment on finding {finding.pk}",
-            after={"finding_id": finding.pk, "author_id": user.pk, "body": text},
+            object_repr=f"{REPR[kind]} on finding {finding.pk}",
+            after={"finding_id": finding.pk, "author_id": user.pk, "kind": kind, "body": text},
         )
     )
     return comment

@@ -351,6 +351,7 @@ def test_comments_by_reviewer_and_project_pi_are_audited_and_listed_oldest_first
     assert event.after == {
         "finding_id": finding.pk,
         "author_id": reviewer.pk,
+        "kind": "comment",
         "body": "Asked the PI about the visit.",
     }
     pi_client = signed_in(pi)
