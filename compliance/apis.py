@@ -151,7 +151,9 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses={200: FindingSerializer(many=True)})
     @action(detail=True, methods=["get"])
-    def siblings(self, request: Request, pk: str | None = None) -> Response:
+    def siblings(
+        self, request: Request, pk: str | None = None, format: str | None = None
+    ) -> Response:
         """The same tie's findings in the other scenarios (each with its own legal basis)."""
         finding = self.get_object()  # outsiders get 404
         siblings = finding_siblings(finding=finding, queryset=self.get_queryset())

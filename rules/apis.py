@@ -31,7 +31,15 @@ class ScreenApi(APIView):
             child=serializers.CharField(max_length=1000), min_length=1, max_length=1000
         )
 
-    @extend_schema(request=ScreenInputSerializer, responses={200: dict})
+    class ScreenResultSerializer(serializers.Serializer):
+        query = serializers.CharField()
+        matches = serializers.ListField(
+            child=serializers.DictField(), help_text="Candidates, best first (may be empty)."
+        )
+
+    @extend_schema(
+        request=ScreenInputSerializer, responses={200: ScreenResultSerializer(many=True)}
+    )
     def post(self, request: Request) -> Response:
         data = self.ScreenInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

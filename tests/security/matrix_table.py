@@ -183,7 +183,29 @@ ROWS: dict[str, Row] = {
     # everyone reads their own; only people with a person record can attest
     "attestation/": Row(
         "/attestation/",
-        {"GET": SIGNED_IN, "POST": by(302, 403, 200, 200, 200, 403, 403, 403)},
+        # an empty attestation is refused (400) for anyone with a person record
+        {"GET": SIGNED_IN, "POST": by(302, 403, 400, 400, 400, 403, 403, 403)},
+    ),
+    # API tokens: everyone signed in manages their own (a key nobody holds: 404)
+    "account/tokens/": Row(
+        "/account/tokens/",
+        {"GET": SIGNED_IN, "POST": by(302, 400, 400, 400, 400, 400, 400, 400)},
+        data={"name": "", "days": "not a number"},
+    ),
+    "account/tokens/<str:token_key>/revoke/": Row(
+        "/account/tokens/nosuchkey/revoke/", {"POST": by(302, 404, 404, 404, 404, 404, 404, 404)}
+    ),
+    # ------------------------------------------------------------ exports, audit log, import
+    "exports/": Row(
+        "/exports/",
+        {"GET": OFFICE, "POST": by(302, 403, 403, 403, 403, 400, 400, 400)},
+        data={"kind": "bogus"},
+    ),
+    "exports/rows/": Row("/exports/rows/", {"GET": OFFICE}),  # htmx fragment
+    "audit-log/": Row("/audit-log/", {"GET": by(302, 403, 403, 403, 403, 403, 200, 200)}),
+    "import/": Row(
+        "/import/",
+        {"GET": by(302, 403, 403, 403, 403, 403, 403, 200), "POST": ADMIN_WRITE},
     ),
     # ------------------------------------------------------------ research office
     "dashboard/": Row("/dashboard/", {"GET": OFFICE}),
@@ -309,6 +331,21 @@ ROWS: dict[str, Row] = {
         lambda w: f"/api/v1/findings/{_f(w)}/decide.json",
         {"POST": by(403, 404, 403, 403, 403, 400, 403, 400)},
     ),
+    "api/v1/^findings/(?P<pk>[^/.]+)/siblings/$": Row(
+        lambda w: f"/api/v1/findings/{_f(w)}/siblings/", {"GET": API_ON_PROJECT}
+    ),
+    "api/v1/^findings/(?P<pk>[^/.]+)/siblings\\.(?P<format>[a-z0-9]+)/?$": Row(
+        lambda w: f"/api/v1/findings/{_f(w)}/siblings.json", {"GET": API_ON_PROJECT}
+    ),
+    # tokens: a wrong password is 400 for anyone; listing needs a sign-in; revoking is
+    # authenticated by the token being revoked (a session has none: 401)
+    "api/v1/auth/token/": Row(
+        "/api/v1/auth/token/",
+        {"POST": by(400, 400, 400, 400, 400, 400, 400, 400)},
+        data={"username": "nobody", "password": "wrong"},
+    ),
+    "api/v1/auth/tokens/": Row("/api/v1/auth/tokens/", {"GET": API_LIST}),
+    "api/v1/auth/token/revoke/": Row("/api/v1/auth/token/revoke/", {"POST": by(*[401] * 8)}),
     "api/v1/^report-exports/(?P<pk>[^/.]+)/download/$": Row(
         lambda w: f"/api/v1/report-exports/{w.objects['export_pk']}/download/",
         {"GET": by(403, 404, 409, 404, 404, 404, 404, 404)},  # queued: 409 to its owner
@@ -341,7 +378,7 @@ ROWS: dict[str, Row] = {
     "admin/auth/user/<id>/password/": Row(
         "/admin/auth/user/999999999/password/", {"GET": by(302, 302, 302, 302, 302, 302, 302, 404)}
     ),
-    "admin/^(?P<app_label>auth|projects|rules|compliance)/$": Row(
+    "admin/^(?P<app_label>auth|projects|rules|axes|compliance)/$": Row(
         "/admin/projects/", {"GET": ADMIN_SITE}
     ),
     "admin/(?P<url>.*)$": Row(

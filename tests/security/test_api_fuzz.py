@@ -75,15 +75,11 @@ def test_the_api_conforms_to_its_schema(case: Any, signed_in_as: dict[str, Any])
 
 
 # Schemathesis generates bodies that are valid JSON; these are not. A JSON body nested
-# deeper than Python's recursion limit is a server error today (RecursionError while
-# decoding). Helper h1 adds a JSON depth limit (issue 20): when it lands this test passes,
-# strict xfail then fails, and the lead removes the mark.
+# deeper than Python's recursion limit was a server error (RecursionError while decoding)
+# until the API's JSON parser got its depth limit (config/parsers.py).
 DEEP_JSON = "[" * 5000 + "]" * 5000
 
 
-@pytest.mark.xfail(
-    strict=True, raises=RecursionError, reason="JSON depth limit: helper h1's fix (issue 20)"
-)
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "path",
