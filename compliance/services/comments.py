@@ -58,7 +58,14 @@ def finding_comment_add(
         raise ApplicationError(MSG_BODY_REQUIRED)
     if len(text) > MAX_BODY:
         raise ApplicationError(MSG_BODY_TOO_LONG)
-    comment = FindingComment(finding=finding, author=user, body=text, kind=kind)
+    return comment_write(finding=finding, user=user, body=text, kind=kind)
+
+
+def comment_write(
+    *, finding: Finding, user: Any, body: str, kind: str = FindingComment.Kind.COMMENT
+) -> FindingComment:
+    """Save and audit a comment whose author and body the caller has already checked."""
+    comment = FindingComment(finding=finding, author=user, body=body, kind=kind)
     comment.full_clean()
     comment.save()
     audit_record(
@@ -67,7 +74,7 @@ def finding_comment_add(
             object_type="compliance.findingcomment",
             object_id=str(comment.pk),
             object_repr=f"{REPR[kind]} on finding {finding.pk}",
-            after={"finding_id": finding.pk, "author_id": user.pk, "kind": kind, "body": text},
+            after={"finding_id": finding.pk, "author_id": user.pk, "kind": kind, "body": body},
         )
     )
     return comment

@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from compliance.audit.chain import Change, audit_record
 from compliance.models import Finding, FindingComment
-from compliance.services.comments import MAX_BODY
+from compliance.services.comments import MAX_BODY, comment_write
 from projects.errors import ApplicationError
 from projects.models import Person
 from rules.models import RuleVersion, Scenario
@@ -91,19 +90,8 @@ def disclosure_gaps_close(
             raise ApplicationError(MSG_EXPLANATION_TOO_LONG.format(pk=pk))
     comments = []
     for finding in gaps:
-        comment = FindingComment(
-            finding=finding, author=user, body=EXPLANATION_PREFIX + texts[finding.pk]
-        )
-        comment.full_clean()
-        comment.save()
-        audit_record(
-            Change(
-                action="comment",
-                object_type="compliance.findingcomment",
-                object_id=str(comment.pk),
-                object_repr=f"comment on finding {finding.pk}",
-                after={"finding_id": finding.pk, "author_id": user.pk, "body": comment.body},
-            )
+        comment = comment_write(
+            finding=finding, user=user, body=EXPLANATION_PREFIX + texts[finding.pk]
         )
         comments.append(comment)
     return comments
