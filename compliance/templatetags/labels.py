@@ -10,6 +10,7 @@ from django import template
 
 from compliance import labels
 from projects.models import FieldTag
+from projects.vocabulary import DISCLOSURE_DOCUMENTS
 from rules.models import OrganisationMatch, Scenario
 
 register = template.Library()
@@ -45,3 +46,9 @@ def choice(value: Any, choices_owner: Any) -> str:
     """``{{ finding|choice:"status" }}``: the display label of a model field with choices."""
     display = getattr(value, f"get_{choices_owner}_display", None)
     return str(display()) if callable(display) else str(getattr(value, choices_owner, ""))
+
+
+@register.filter
+def disclosure_documents(codes: Any) -> str:
+    """``{{ tie.disclosed_in|disclosure_documents }}``: where a tie was disclosed, in words."""
+    return "; ".join(DISCLOSURE_DOCUMENTS.get(code, code) for code in codes or [])

@@ -252,3 +252,11 @@ def test_others_read_the_gaps_but_cannot_explain_or_attest(
     assert signed_in(outsider).get(f"/attestation/?person={pi.person.pk}").status_code == 404
     _nothing_attested()
     assert not FindingComment.objects.exists()
+
+
+def test_the_project_page_names_the_disclosure_documents_in_words(pi_project: Any, pi: Any) -> None:
+    TieFactory.create(person=pi.person, disclosed_in=["current_pending", "other_support"])
+    page = signed_in(pi).get(f"/projects/{pi_project.pk}/").content.decode()
+    assert DISCLOSURE_DOCUMENTS["current_pending"] in page
+    assert DISCLOSURE_DOCUMENTS["other_support"] in page
+    assert "current_pending" not in page and "other_support" not in page
