@@ -320,6 +320,9 @@ SCREENING_REVIEW_THRESHOLD = env_float("SCREENING_REVIEW_THRESHOLD", None)
 
 # Files of exports run in the background (Celery); served only through the API.
 EXPORT_ROOT = Path(env_str("EXPORT_ROOT", str(BASE_DIR / "exports")))
+# Uploads waiting for their preview to be confirmed (list editions): the system temp folder
+# unless set; several web servers need a folder they share (or sticky sessions).
+LIST_IMPORT_STAGING_DIR = env_str("LIST_IMPORT_STAGING_DIR", "")
 
 # --- E-mail and notifications (docs/notifications.md) -------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

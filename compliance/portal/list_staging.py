@@ -47,7 +47,7 @@ class StagedImport:
 
 
 def staging_root() -> Path:
-    configured = getattr(settings, "LIST_IMPORT_STAGING_DIR", "")
+    configured = settings.LIST_IMPORT_STAGING_DIR
     root = Path(configured) if configured else Path(tempfile.gettempdir()) / "grantcheck-lists"
     root.mkdir(parents=True, exist_ok=True)
     return root
