@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
+from django.core import signals
+from django.db import close_old_connections
 from django.test import Client
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
@@ -53,9 +56,18 @@ def _session(user: User) -> dict[str, Any]:
 
 
 @pytest.fixture
-def signed_in_as(db: None) -> dict[str, dict[str, Any]]:
+def signed_in_as(db: None) -> Iterator[dict[str, dict[str, Any]]]:
     world = build_world()
-    return {persona: _session(world.user(persona)) for persona in ("admin", "pi")}
+    # Schemathesis calls the WSGI application itself, which closes "old" connections when a
+    # request starts and ends; inside the test's transaction that closes PostgreSQL's
+    # connection under the test. Django's test client switches this off the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield {persona: _session(world.user(persona)) for persona in ("admin", "pi")}
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.mark.django_db
