@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,6 +20,19 @@ from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.signals import field_tags_changed, portfolio_changed
 from rules.models import Scenario, ScenarioPack
 from rules.signals import organisation_match_rejected, organisations_rescreened, rules_changed
+
+# RecheckRun.scope_key holds at most this many characters.
+SCOPE_KEY_MAX = 200
+
+
+def scope_key_for(kind: str, parts: Iterable[str]) -> str:
+    """ "kind:a,b,c", or, when that is too long for the column, "kind:#" and a digest of it:
+    the same set of parts always gives the same key, so a newer run still supersedes."""
+    joined = ",".join(parts)
+    key = f"{kind}:{joined}"
+    if len(key) <= SCOPE_KEY_MAX:
+        return key
+    return f"{kind}:#{hashlib.sha256(joined.encode()).hexdigest()}"
 
 
 def _request_after_commit(trigger: str, scope_key: str, **kwargs: Any) -> None:
@@ -44,7 +58,7 @@ def _on_rules_changed(sender: Any, keys: list[str], **kwargs: Any) -> None:
     if scenarios:
         recheck_request(
             trigger=f"rules changed: {', '.join(sorted(keys))}",
-            scope_key=f"rules:{','.join(sorted(keys))}",
+            scope_key=scope_key_for("rules", sorted(keys)),
             project_ids=project_ids,
             scenario_codes=scenarios,
             rule_keys=keys,
@@ -142,7 +156,7 @@ def _on_portfolio_changed(sender: Any, project_ids: list[int], **kwargs: Any) ->
 def _on_field_tags_changed(sender: Any, project_ids: list[int], **kwargs: Any) -> None:
     recheck_request(
         trigger="field tag override",
-        scope_key=f"fields:{','.join(map(str, sorted(project_ids)))}",
+        scope_key=scope_key_for("fields", map(str, sorted(project_ids))),
         project_ids=project_ids,
     )
 
