@@ -46,6 +46,7 @@ class TieSource(models.TextChoices):
     PUBLICATION = "publication", "Publication import"
     HR_FEED = "hr_feed", "HR feed"
     REVIEWER = "reviewer", "Added by a reviewer"
+    ORCID = "orcid", "ORCID record"
 
 
 class OrganisationType(models.TextChoices):

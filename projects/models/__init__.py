@@ -1,0 +1,34 @@
+"""Portfolio data, one module per topic; import models from here (``projects.models``).
+
+- ``portfolio``: organisations, people, projects, roles, ties and field tags;
+- ``imports``: a record of each run of a data connector (NSF awards, publications, ORCID, CPOS).
+
+No field in this package records ethnicity, national origin or citizenship of a person:
+rules key on ties to organisations, sponsors, fields, dates and disclosure.
+"""
+
+from projects.models.imports import ImportRun
+from projects.models.portfolio import (
+    MSG_DISCLOSED_IN_FUTURE,
+    MSG_DISCLOSED_ON_WITHOUT_DOCUMENT,
+    FieldTag,
+    Organisation,
+    Person,
+    Project,
+    Role,
+    Tie,
+    TimeStamped,
+)
+
+__all__ = [
+    "MSG_DISCLOSED_IN_FUTURE",
+    "MSG_DISCLOSED_ON_WITHOUT_DOCUMENT",
+    "FieldTag",
+    "ImportRun",
+    "Organisation",
+    "Person",
+    "Project",
+    "Role",
+    "Tie",
+    "TimeStamped",
+]
