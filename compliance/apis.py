@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance import selectors
+from compliance.api_pagination import FindingPagination
 from compliance.models import Finding, RecheckChunk, RecheckRun
 from compliance.services.decisions import DECISIONS, due_date_check
 from compliance.services.sibling_decisions import finding_decide_with_siblings, finding_siblings
@@ -100,6 +101,7 @@ class FindingViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     visible = selectors.findings_visible_to
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
+    pagination_class = FindingPagination
     queryset = Finding.objects.none()
 
     class DecideSerializer(serializers.Serializer):

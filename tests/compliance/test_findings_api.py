@@ -115,3 +115,24 @@ def test_rule_packs_show_parameters_with_their_status(
         "fields",
         "safe_research_act",
     ]
+
+
+@pytest.mark.django_db
+def test_finding_list_counts_rows_per_scenario_and_never_merges_them(
+    evaluated: dict[str, Any], auditor: Any, pi: Any, api_client_for: Callable[[Any], Any]
+) -> None:
+    body = api_client_for(auditor).get("/api/v1/findings/").json()
+    expected = {
+        code: Finding.objects.filter(scenario__code=code).count()
+        for code in set(Finding.objects.values_list("scenario__code", flat=True))
+    }
+    assert len(expected) > 1
+    assert body["scenarios"] == expected
+    assert body["count"] == sum(expected.values())
+    one = api_client_for(auditor).get("/api/v1/findings/?scenario=current").json()
+    assert one["scenarios"] == {"current": expected["current"]}
+    assert one["count"] == expected["current"]
+    # a PI's per-scenario counts cover their own projects' findings only
+    mine = api_client_for(pi).get("/api/v1/findings/").json()
+    visible = Finding.objects.filter(project__roles__person=pi.person).distinct()
+    assert sum(mine["scenarios"].values()) == mine["count"] == visible.count()
