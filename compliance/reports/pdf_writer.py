@@ -147,8 +147,10 @@ class _Writer:
         font_path: Path | None,
         bold_font_path: Path | None,
         max_rows: int | None,
+        filter_labels: Mapping[str, str] | None = None,
     ) -> None:
         self.title = title
+        self.filter_labels = dict(filter_labels or {})
         self.manifest = manifest
         self.scope = scope
         self.max_rows = max_rows
@@ -221,7 +223,7 @@ class _Writer:
         if not manifest.filters:
             self.pair("(none)", "all records")
         for key, value in sorted(manifest.filters.items()):
-            self.pair(str(key), _filter_text(value))
+            self.pair(str(key), self.filter_labels.get(key) or _filter_text(value))
         self.subheading("Row counts")
         counts = dict(manifest.row_counts)
         counts.update({name: result.total for name, result in self.results.items()})
@@ -402,6 +404,7 @@ def write_pdf(
     font_path: Path | None = None,
     bold_font_path: Path | None = None,
     max_rows_per_section: int | None = DEFAULT_MAX_ROWS,
+    filter_labels: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
     """Render the report to ``stream``; return the number of rows read per section.
 
@@ -412,6 +415,7 @@ def write_pdf(
     its own hash). Row counts on the cover are the counts read here, falling back to
     ``manifest.row_counts`` for sections not in this PDF. ``max_rows_per_section=None``
     renders every row (beware: fpdf2 keeps the whole document in memory).
+    ``filter_labels`` gives a filter's value in words for the cover (default: the raw value).
     """
 
     def new_writer() -> _Writer:
@@ -422,6 +426,7 @@ def write_pdf(
             font_path=font_path,
             bold_font_path=bold_font_path,
             max_rows=max_rows_per_section,
+            filter_labels=filter_labels,
         )
 
     # The cover is drawn last (its row counts are only known then) on pages reserved now; a

@@ -136,6 +136,7 @@ def report_write(req: ReportRequest, path: Path, *, bom: bool = False) -> Manife
     counted = [
         Section(s.name, s.title, s.columns, c) for s, c in zip(sections, counters, strict=True)
     ]
+    words = _filter_words(req)
     with path.open("wb") as fh:
         if req.fmt == "xlsx":
             write_xlsx(counted, fh)
@@ -146,7 +147,8 @@ def report_write(req: ReportRequest, path: Path, *, bom: bool = False) -> Manife
                 sections=counted,
                 exposure=_pdf_exposure(req),
                 stream=fh,
-                scope=_scope(req),
+                scope=_scope(req, words),
+                filter_labels=words,
             )
     counts = {s.name: c.count for s, c in zip(sections, counters, strict=True)}
     manifest = _manifest(req, counts, {path.name: sha256_file(path)})
@@ -169,18 +171,19 @@ def _pdf_exposure(req: ReportRequest) -> list[tuple[str, Decimal]] | None:
     ]
 
 
-def _scope(req: ReportRequest) -> str:
-    """The cover's one-line scope, in words (scenario and sponsor names, not codes)."""
+def _filter_words(req: ReportRequest) -> dict[str, str]:
+    """Each filter's value in words (scenario and sponsor names, not codes), for the PDF."""
     names = dict(Scenario.objects.values_list("code", "name"))
     words = {
-        "scenario": lambda code: names.get(code, code),
+        "scenario": lambda code: f"{names[code]} ({code})" if code in names else str(code),
         "sponsor": sponsor_label,
     }
-    parts = [
-        f"{key.replace('_', ' ')}: {words.get(key, str)(value)}"
-        for key, value in sorted(req.filters.items())
-        if value
-    ]
+    return {key: words.get(key, str)(value) for key, value in req.filters.items() if value}
+
+
+def _scope(req: ReportRequest, words: dict[str, str]) -> str:
+    """The cover's one-line scope, in words."""
+    parts = [f"{key.replace('_', ' ')}: {text}" for key, text in sorted(words.items())]
     seen = "as of " + req.as_of.isoformat() if req.as_of else "current data"
     if not parts:
         per = "; one table per scenario" if req.kind != "audit" else ""

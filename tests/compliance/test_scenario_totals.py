@@ -266,4 +266,8 @@ def test_exports_name_scenarios_sponsors_and_review_states_in_words(
     assert {r["Review status"] for r in rows} == {"New"}
     pdf, _manifest = _export("findings", "pdf", tmp_path, "--scenario", "current_safe")
     cover = PdfReader(pdf).pages[0].extract_text()
-    assert "scenario: Current obligations + SAFE Research Act (current data)." in cover
+    scope = "scenario: Current obligations + SAFE Research Act (current_safe) (current data)."
+    assert scope in " ".join(cover.split())
+    # the Filters block names the scenario too, with its code for matching the CSV
+    filters = cover.split("Filters", 1)[1].split("Row counts", 1)[0]
+    assert "Current obligations + SAFE Research Act (current_safe)" in " ".join(filters.split())
