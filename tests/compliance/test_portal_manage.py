@@ -300,10 +300,11 @@ def test_preview_shows_resolving_findings_and_dollars_and_leaves_live_findings_a
     assert visiting in resolved and "W911NF-24-1-0042" in resolved
     assert "would appear (0)" in current
     assert (
-        'Before (live findings)</th><td class="num">1</td><td class="num">1,250,000.00' in current
+        'Before (live findings)</th><td class="num">1</td><td class="num">$1,250,000</td>'
+        in current
     )
-    assert "After (with v" in current and "0.00</td></tr>" in current
-    assert "\u22121,250,000.00" in current  # minus sign
+    assert "After (with v" in current and '<td class="num">$0</td></tr>' in current
+    assert "+$0 / \u2212$1,250,000" in current  # minus sign
     for scenario in Scenario.objects.filter(scenario_packs__pack=draft.rule.pack):
         assert f'<h2 id="sc-{scenario.code}">' in page
     assert _findings() == live  # the preview wrote nothing
