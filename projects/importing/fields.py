@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from django_countries import countries
 
+from projects.models.portfolio import MSG_DISCLOSED_IN_FUTURE, MSG_DISCLOSED_ON_WITHOUT_DOCUMENT
 from projects.validators import normalize_orcid, validate_orcid
 from projects.vocabulary import (
     DISCLOSURE_DOCUMENTS,
@@ -187,6 +190,18 @@ def parse_disclosed_in(value: str) -> list[str]:
         if item not in docs:
             docs.append(item)
     return sorted(docs)
+
+
+def disclosure_date_problem(values: dict[str, Any]) -> str | None:
+    """Why a tie row's ``disclosed_on`` cannot stand (the same checks as ``Tie.clean``)."""
+    when = values.get("disclosed_on")
+    if when is None:
+        return None
+    if not values.get("disclosed_in"):
+        return MSG_DISCLOSED_ON_WITHOUT_DOCUMENT
+    if when > timezone.localdate():
+        return MSG_DISCLOSED_IN_FUTURE
+    return None
 
 
 def parse_text(value: str, *, max_length: int, is_required: bool = False) -> str:

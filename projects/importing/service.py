@@ -46,6 +46,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "sponsor",
             "source",
             "disclosed_in",
+            "disclosed_on",
         ),
     ),
 }
@@ -255,6 +256,7 @@ class _Planner:
             "sponsor": lambda v: f.parse_sponsor(v) if v else "",
             "source": f.parse_source,
             "disclosed_in": f.parse_disclosed_in,
+            "disclosed_on": f.parse_date,
         }
         for row, data in table.rows:
             values = self.cells(table, row, data, parsers)
@@ -262,6 +264,10 @@ class _Planner:
                 continue
             if _ends_before_start(values):
                 self.problem(table.file, row, "end_date", MSG_END_BEFORE_START)
+                continue
+            disclosure_problem = f.disclosure_date_problem(values)
+            if disclosure_problem:
+                self.problem(table.file, row, "disclosed_on", disclosure_problem)
                 continue
             org_key = (organisation_key(values["organisation"]), values["country"])
             if not org_key[0]:
@@ -414,7 +420,7 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
         existing_ties.setdefault(
             (tie.person_id, tie.organisation_id, tie.kind, tie.start_date, tie.project_id), tie
         )
-    tie_fields = ("end_date", "compensated", "source", "disclosed_in")
+    tie_fields = ("end_date", "compensated", "source", "disclosed_in", "disclosed_on")
     new_ties: list[Tie] = []
     changed_ties: list[Tie] = []
     for (email, okey, kind, start, tie_project), trow in plan.ties.items():

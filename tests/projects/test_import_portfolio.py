@@ -307,3 +307,31 @@ def test_anonymous_cannot_upload(api_client_for: Callable[[Any], Any]) -> None:
     response = _upload(api_client_for(None), DATA / "good")
     assert response.status_code in (401, 403)
     assert Project.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_disclosed_on_is_imported_and_checked_like_a_tie_form(tmp_path: Path) -> None:
+    folder = tmp_path / "disclosed"
+    shutil.copytree(DATA / "good", folder)
+    ties = folder / "ties.csv"
+    lines = ties.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",disclosed_on"
+    lines[1:] = [line + "," for line in lines[1:]]
+    # the row disclosed in a biosketch and current & pending support gets its date
+    lines = [line + "2024-01-15" if "biosketch;current_pending" in line else line for line in lines]
+    ties.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = portfolio_import(path=folder)
+    assert not report.problems
+    tie = Tie.objects.get(disclosed_in=["biosketch", "current_pending"])
+    assert str(tie.disclosed_on) == "2024-01-15"
+    assert Tie.objects.exclude(pk=tie.pk).filter(disclosed_on__isnull=False).count() == 0
+
+    # a date with no document, and a date in the future, are row errors; nothing is written
+    bad = [lines[0], lines[1] + "2024-02-01", lines[2].replace("2024-01-15", "2999-01-01")]
+    ties.write_text("\n".join(bad) + "\n", encoding="utf-8")
+    before = list(Tie.objects.values_list("pk", "disclosed_on").order_by("pk"))
+    report = portfolio_import(path=folder)
+    reasons = {(p.row, p.column, p.reason) for p in report.problems}
+    assert (2, "disclosed_on", "Say where it was disclosed as well as when.") in reasons
+    assert (3, "disclosed_on", "The disclosure date cannot be in the future.") in reasons
+    assert list(Tie.objects.values_list("pk", "disclosed_on").order_by("pk")) == before
