@@ -7,6 +7,7 @@ row ``count``; nothing is ever added up across scenarios as if it were one expos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, QuerySet
@@ -18,8 +19,12 @@ from rest_framework.views import APIView
 
 class FindingPagination(PageNumberPagination):
     def paginate_queryset(
-        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
+        self,
+        queryset: QuerySet[Any, Any] | Sequence[Any],
+        request: Request,
+        view: APIView | None = None,
     ) -> list[Any] | None:
+        assert isinstance(queryset, QuerySet), "the findings API paginates a queryset"
         per_scenario = (
             queryset.order_by()
             .values("scenario__code")

@@ -174,14 +174,20 @@ class Grid:
         if fill is not None:
             pdf.set_fill_color(*fill)
             pdf.rect(pdf.l_margin, y, pdf.epw, height, style="F")
-        ascent = self.line_h * 0.75
+        # cell(), not text(): only cell() switches to the fallback font (CJK) mid-line. The row
+        # already fits on the page, so no cell may break it.
+        breaks, margin = pdf.auto_page_break, pdf.b_margin
+        pdf.set_auto_page_break(False)
         for lines, left, width, right in zip(
             cells, self.lefts, self.widths, self.right_aligned, strict=True
         ):
             for index, line in enumerate(lines):
-                baseline = y + self.pad_y + index * self.line_h + ascent
-                x = left + width - self.pad_x - self.width(line) if right else left + self.pad_x
-                pdf.text(x, baseline, line)
+                wide = self.width(line)
+                x = left + width - self.pad_x - wide if right else left + self.pad_x
+                # cell() pads its text by c_margin on each side: start that much to the left
+                pdf.set_xy(x - pdf.c_margin, y + self.pad_y + index * self.line_h)
+                pdf.cell(wide + 2 * pdf.c_margin, self.line_h, line)
+        pdf.set_auto_page_break(breaks, margin=margin)
         pdf.set_draw_color(*GRID_COLOUR)
         pdf.line(pdf.l_margin, y + height, pdf.l_margin + pdf.epw, y + height)
         pdf.set_draw_color(0, 0, 0)

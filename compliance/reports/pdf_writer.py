@@ -7,9 +7,10 @@ the sections. Then, when the report has one, the exposure chart (horizontal bars
 stake per scenario, drawn with fpdf2 rectangles; scenarios are alternative futures, so nothing
 is added up across them), then one table per section with the header repeated on every page.
 
-Fonts and characters: see ``pdf_text`` (no Unicode font ships with a package in the venv, so
-text goes through :func:`transliterate` unless ``font_path`` names a TTF to embed). Table
-layout and word wrap: see ``pdf_grid``.
+Fonts and characters: by default the fonts committed in ``fonts/`` are embedded (Noto Sans,
+with Noto Sans CJK SC as the fallback for Chinese; see ``pdf_fonts``); ``fonts=None`` prints
+with the Helvetica core font and :func:`transliterate` (see ``pdf_text``). Table layout and
+word wrap: see ``pdf_grid``.
 
 Size. fpdf2 builds the whole document in memory, so each table shows at most
 ``max_rows_per_section`` rows (default 2,000) and says how many rows were left out; remaining
@@ -24,13 +25,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Final
 
 from fpdf import FPDF
 from fpdf.outline import OutlineSection
 
 from compliance.reports.manifest import Manifest
+from compliance.reports.pdf_fonts import BUNDLED, ReportFonts, printable_with
 from compliance.reports.pdf_grid import (
     MAX_WORD_SHARE,
     MIN_TABLE_PT,
@@ -38,7 +39,7 @@ from compliance.reports.pdf_grid import (
     Grid,
     column_widths,
 )
-from compliance.reports.pdf_text import ENCODING, keep_unicode, pdf_cell_text, transliterate
+from compliance.reports.pdf_text import ENCODING, pdf_cell_text, transliterate
 from compliance.reports.writers import (
     BytesSink,
     Column,
@@ -64,6 +65,11 @@ _DEFAULT_WEIGHT: Final = {
     "datetime": 15.0,
     "bool": 6.0,
 }
+_FONT_NOTE: Final = (
+    "Text is printed with Noto Sans and Noto Sans CJK SC. A character neither has is shown in "
+    "its Latin form or as a note naming its script (e.g. '[Korean text]'); the CSV and XLSX "
+    "exports carry the exact text."
+)
 _CHARACTER_NOTE: Final = (
     "Text is printed with the Helvetica core font (Windows-1252 characters). Other accented "
     "Latin letters are shown without their accents, Cyrillic and Greek are romanised, and "
@@ -119,6 +125,16 @@ class _ReportPDF(FPDF):
         self.report_clean = clean
         self.footer_text = footer_text
 
+    def set_font(self, family: str | None = None, style: Any = "", size: float = 0) -> None:
+        super().set_font(family, style, size)
+        # fpdf2 2.8.9 sets a font on the page lazily, with the first text. When that text starts
+        # with a fallback (CJK) character, the font is set only inside that text's q/Q block,
+        # yet counted as set: the next text then prints in whatever font the page had before
+        # (wrong glyphs). Setting it on the page now avoids that.
+        if self.page and self._fallback_font_ids and not self.current_font_is_set_on_page:
+            assert self.current_font is not None
+            self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
+
     def footer(self) -> None:
         self.set_y(-10)
         self.set_font(self.report_family, "", 7)
@@ -144,8 +160,7 @@ class _Writer:
         title: str,
         manifest: Manifest,
         scope: str | None,
-        font_path: Path | None,
-        bold_font_path: Path | None,
+        fonts: ReportFonts | None,
         max_rows: int | None,
         filter_labels: Mapping[str, str] | None = None,
     ) -> None:
@@ -157,14 +172,18 @@ class _Writer:
         self.results: dict[str, _SectionResult] = {}
         self.cover_pages = 1
         self.page_used = False  # the page after the cover holds nothing yet
-        self.unicode = font_path is not None
-        clean = keep_unicode if self.unicode else transliterate
+        self.unicode = fonts is not None
+        clean = printable_with(fonts.paths) if fonts is not None else transliterate
         footer = " ".join(f"grantcheck - {title} - generated {manifest.generated_at}".split())
         family = _TTF_FAMILY if self.unicode else _CORE_FAMILY
         self.pdf = pdf = _ReportPDF(family, clean, footer)
-        if font_path is not None:
-            pdf.add_font(_TTF_FAMILY, "", str(font_path))
-            pdf.add_font(_TTF_FAMILY, "B", str(bold_font_path or font_path))
+        if fonts is not None:
+            pdf.add_font(_TTF_FAMILY, "", str(fonts.regular))
+            pdf.add_font(_TTF_FAMILY, "B", str(fonts.bold or fonts.regular))
+            fallbacks = [f"{_TTF_FAMILY}{n}" for n in range(len(fonts.fallback))]
+            for name, path in zip(fallbacks, fonts.fallback, strict=True):
+                pdf.add_font(name, "", str(path))
+            pdf.set_fallback_fonts(fallbacks, exact_match=False)
         else:
             pdf.core_fonts_encoding = _ENCODING
         pdf.set_margins(12, 12, 12)
@@ -242,8 +261,7 @@ class _Writer:
         self.font(8)
         pdf.ln(3)
         notes = ["The SHA-256 of this PDF itself is recorded in the export's manifest file."]
-        if not self.unicode:
-            notes.append(_CHARACTER_NOTE)
+        notes.append(_FONT_NOTE if self.unicode else _CHARACTER_NOTE)
         pdf.multi_cell(0, 4, " ".join(notes), new_x="LMARGIN", new_y="NEXT")
         while pdf.page < self.cover_pages:  # fill the reserved pages exactly (see write_pdf)
             pdf.add_page()
@@ -401,8 +419,7 @@ def write_pdf(
     exposure: Sequence[tuple[str, Decimal]] | None,
     stream: BytesSink,
     scope: str | None = None,
-    font_path: Path | None = None,
-    bold_font_path: Path | None = None,
+    fonts: ReportFonts | None = BUNDLED,
     max_rows_per_section: int | None = DEFAULT_MAX_ROWS,
     filter_labels: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
@@ -423,8 +440,7 @@ def write_pdf(
             title=title,
             manifest=manifest,
             scope=scope,
-            font_path=font_path,
-            bold_font_path=bold_font_path,
+            fonts=fonts,
             max_rows=max_rows_per_section,
             filter_labels=filter_labels,
         )

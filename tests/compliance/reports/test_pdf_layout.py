@@ -3,7 +3,9 @@ added up on the chart; text with no Latin form is named, never a silent "?" (iss
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from compliance.reports import Column, Manifest, Section, transliterate, write_pdf
+from compliance.reports.pdf_fonts import BUNDLED, FONTS_DIR, printable_with
 from compliance.reports.pdf_grid import column_widths
 from compliance.services.report_rows import FINDING_COLUMNS
 
@@ -44,7 +47,9 @@ def _pdf(section: Section, exposure: list[tuple[str, Decimal]] | None = None) ->
         exposure=exposure,
         stream=out,
     )
-    return [page.extract_text() for page in PdfReader(io.BytesIO(out.getvalue())).pages]
+    pages = PdfReader(io.BytesIO(out.getvalue())).pages
+    # pypdf reads the CJK font's two-byte codes as a NUL and the character (pdftotext doesn't)
+    return [page.extract_text().replace("\x00", "") for page in pages]
 
 
 def test_a_crowded_table_wraps_between_words_only() -> None:
@@ -127,8 +132,23 @@ def test_names_with_no_latin_form_are_named_never_a_silent_question_mark(
     assert "?" not in transliterate(name)
 
 
-def test_the_cover_explains_the_note() -> None:
-    section = Section("people", "People", [Column("name", "Name")], [{"name": "王伟"}])
+def test_chinese_names_are_printed_and_other_scripts_named_with_a_note_on_the_cover() -> None:
+    names = ["王伟", "哈尔滨工业大学", "國立臺灣大學", "서울대학교"]
+    section = Section("people", "People", [Column("name", "Name")], [{"name": n} for n in names])
     pages = _pdf(section)
-    assert "[Chinese text]" in pages[1]
-    assert "The CSV and XLSX exports carry the exact text" in " ".join(pages[0].split())
+    for name in names[:3]:  # simplified and traditional Chinese, in the CJK fallback font
+        assert name in pages[1]
+    assert "[Korean text]" in pages[1]
+    assert "the CSV and XLSX exports carry the exact text" in " ".join(pages[0].split())
+
+
+def test_committed_fonts_match_their_build_record_and_cover_what_reports_print() -> None:
+    record = json.loads((FONTS_DIR / "fonts.json").read_text())
+    assert {FONTS_DIR / name for name in record} == set(BUNDLED.paths)
+    for name, entry in record.items():
+        digest = hashlib.sha256((FONTS_DIR / name).read_bytes()).hexdigest()
+        assert digest == entry["sha256"], f"{name} differs from fonts.json: rebuild it"
+        assert entry["licence"] == "OFL-1.1"
+    clean = printable_with(BUNDLED.paths)
+    for text in ("Łódź Иванов Ελληνικό Nguyễn €5 “x” \u2013", "北京航空航天大学", "國立臺灣大學"):
+        assert clean(text) == text

@@ -37,6 +37,7 @@ from compliance.reports import (
     write_xlsx,
     xlsx_writer,
 )
+from compliance.reports.pdf_fonts import ReportFonts
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -368,8 +369,13 @@ def test_xlsx_empty_section_has_header_only() -> None:
 
 def pdf_text(data: bytes) -> tuple[str, list[str]]:
     reader = PdfReader(io.BytesIO(data))
-    pages = [page.extract_text() for page in reader.pages]
+    pages = [_extracted(page.extract_text()) for page in reader.pages]
     return "\n".join(pages), pages
+
+
+def _extracted(text: str) -> str:
+    # pypdf reads the CJK font's two-byte codes as a NUL and the character (pdftotext doesn't)
+    return text.replace("\x00", "")
 
 
 def make_manifest(**overrides: Any) -> Manifest:
@@ -430,8 +436,10 @@ def test_pdf_cover_manifest_chart_and_rows() -> None:
     assert "$1,234,567.89" in pages[1]
     assert "Acme Research Institute" in text
     assert "-$2.50" in text
-    assert "Ivanov Petr" in text  # romanised
-    assert "Lódz University of" in text  # ó is in Windows-1252, ź is not
+    # the embedded Noto fonts print every one of these names as written
+    assert "王伟" in text
+    assert "Иванов Пётр" in text
+    assert "Łódź University of" in text
     assert "3 rows." in text
     assert "Row 3 explanation" in text
 
@@ -507,8 +515,26 @@ def test_pdf_odd_text_does_not_crash() -> None:
         stream=out,
     )
     text, _ = pdf_text(out.getvalue())
-    assert "Ellinik" in text
+    assert "Ελληνικό" in text and "王伟" in text and "报告" in text
+    assert "[Arabic text]" in text  # no bundled font has Arabic: named, never a box
     assert "2026-01-01" in text
+
+
+def test_pdf_core_font_mode_romanises_and_names_scripts() -> None:
+    rows = [finding(1, person="Иванов Пётр 王伟", organisation="Łódź University of Technology")]
+    out = io.BytesIO()
+    write_pdf(
+        title="Findings register",
+        manifest=make_manifest(),
+        sections=[section(rows)],
+        exposure=EXPOSURE,
+        stream=out,
+        fonts=None,
+    )
+    text, _ = pdf_text(out.getvalue())
+    assert "Ivanov Petr [Chinese text]" in text
+    assert "Lódz University of" in text  # ó is in Windows-1252, ź is not
+    assert "Helvetica core font" in " ".join(text.split())
 
 
 @pytest.mark.skipif(not DEJAVU.exists(), reason="DejaVu Sans is not installed")
@@ -520,12 +546,12 @@ def test_pdf_with_embedded_unicode_font_keeps_text() -> None:
         sections=[section([finding(1, person="Иванов Пётр", organisation="Łódź Politechnika")])],
         exposure=EXPOSURE,
         stream=out,
-        font_path=DEJAVU,
+        fonts=ReportFonts(regular=DEJAVU),
     )
     text, _ = pdf_text(out.getvalue())
     assert "Иванов Пётр" in text
     assert "Łódź Politechnika" in text
-    assert "romanised" not in text
+    assert "romanised" not in text and "Helvetica" not in text
 
 
 @pytest.mark.parametrize(
