@@ -26,7 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import reset_queries, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -338,6 +338,7 @@ def import_nsf_awards(
             if len(batch) >= batch_size:
                 _Batch(batch, report, today).write()
                 batch = []
+                reset_queries()  # with DEBUG on, the log of bulk inserts grows large
         if batch:
             _Batch(batch, report, today).write()
     assert report.run is not None

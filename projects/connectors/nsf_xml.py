@@ -14,8 +14,8 @@ never read. E-mail addresses are read only to key people; they are kept out of `
 from __future__ import annotations
 
 import tarfile
-import zlib
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
