@@ -44,11 +44,16 @@ from projects.vocabulary import OrganisationType, ProjectStatus, RoleKind, Spons
 BATCH_SIZE = 1000
 PERSON_KEY_DOMAIN = "person-key.invalid"  # RFC 2606: never a deliverable address
 COUNT_KEYS = ("imported", "updated", "unchanged", "rejected")
-ROLE_BY_CODE = {
+ROLE_BY_CODE: dict[str, str] = {
     "principal investigator": RoleKind.PI,
     "co-principal investigator": RoleKind.CO_PI,
 }
-ROLE_RANK = {RoleKind.PI: 0, RoleKind.CO_PI: 1, RoleKind.SENIOR_KEY: 2, RoleKind.OTHER: 3}
+ROLE_RANK: dict[str, int] = {
+    RoleKind.PI: 0,
+    RoleKind.CO_PI: 1,
+    RoleKind.SENIOR_KEY: 2,
+    RoleKind.OTHER: 3,
+}
 PROJECT_FIELDS = (
     "title",
     "abstract",

@@ -119,9 +119,9 @@ def _rows() -> dict[str, list[tuple[Any, ...]]]:
         "roles": list(Role.objects.order_by("pk").values_list()),
         "organisations": list(Organisation.objects.order_by("pk").values_list()),
         "history": [
-            Project.history.count(),  # type: ignore[attr-defined]
-            Person.history.count(),  # type: ignore[attr-defined]
-            Role.history.count(),  # type: ignore[attr-defined]
+            Project.history.count(),
+            Person.history.count(),
+            Role.history.count(),
         ],
     }
 
