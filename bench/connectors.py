@@ -94,7 +94,10 @@ def run_child(section: str, path: Path) -> int:
     sys.path.insert(0, str(ROOT))
     django.setup()
     result = CHILDREN[section](path)
-    result["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["peak_mb"] = round(usage.ru_maxrss / 1024, 1)
+    # CPU seconds of this process (start-up included): the machine may be shared
+    result["cpu_seconds"] = round(usage.ru_utime + usage.ru_stime, 2)
     print(json.dumps(result))
     return 0
 

@@ -283,3 +283,26 @@ def test_a_sample_of_the_real_tarball_imports(tmp_path: Path) -> None:
     assert not Project.objects.filter(institution__isnull=True).exists()
     again = import_nsf_awards(sample)
     assert again.counts["unchanged"] == counts["imported"] and again.counts["imported"] == 0
+
+
+@pytest.mark.django_db
+def test_on_a_terminal_the_command_draws_a_progress_bar(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    call_command("import_nsf_awards", str(AWARDS))
+    drawn = capsys.readouterr().out
+    assert "\r[" in drawn and "100% 5/5 files" in drawn
+    assert "2 imported" in drawn
+
+
+def test_the_progress_bar_without_a_total_counts() -> None:
+    from projects.connectors.progress import ProgressBar
+
+    stream = io.StringIO()
+    bar = ProgressBar(stream, None, label="files")
+    bar(3)
+    bar.close()
+    assert "3 files" in stream.getvalue() and stream.getvalue().endswith("\n")
