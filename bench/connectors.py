@@ -154,14 +154,15 @@ def bench_nsf(args: argparse.Namespace) -> dict[str, Any] | None:
     log(
         f"NSF first: {first['seconds']} s, {first['rows_written']} rows "
         f"({first['rows_per_second']} rows/s, {first['awards_per_second']} awards/s), "
-        f"peak {first['peak_mb']} MB, counts {first['counts']}"
+        f"peak {first['peak_mb']} MB, CPU {first['cpu_seconds']} s, counts {first['counts']}"
     )
     log("NSF: second import (must change nothing)")
     second = child("nsf", path)
     log(
         f"NSF second: {second['seconds']} s, {second['rows_written']} rows written, "
-        f"peak {second['peak_mb']} MB, counts {second['counts']}"
+        f"peak {second['peak_mb']} MB, CPU {second['cpu_seconds']} s, counts {second['counts']}"
     )
+    log(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     counts = first["counts"]
     every_award = counts["imported"] + counts["rejected"]
     return {
@@ -208,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "bench": "connectors",
         "database": database,
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
         "goal": {"seconds": GOAL_SECONDS, "peak_mb": GOAL_MB},
         "nsf": nsf,
         "medline": medline,
