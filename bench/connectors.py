@@ -63,6 +63,23 @@ def _rows() -> dict[str, int]:
     }
 
 
+def database_cpu_seconds() -> float | None:
+    """CPU seconds of this connection's PostgreSQL server process so far (when the server
+    runs on this machine and /proc shows it), None otherwise."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def child_nsf(path: Path) -> dict[str, Any]:
     from projects.connectors.nsf_import import import_nsf_awards
 
@@ -70,6 +87,7 @@ def child_nsf(path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     run = import_nsf_awards(path)
     seconds = time.perf_counter() - started
+    database_cpu = database_cpu_seconds()
     after = _rows()
     written = sum(after.values()) - sum(before.values())
     counts = run.counts
@@ -82,6 +100,7 @@ def child_nsf(path: Path) -> dict[str, Any]:
         "awards_per_second": round((awards + counts.get("rejected", 0)) / seconds, 1),
         "rows_in_db": after,
         "status": run.status,
+        "database_cpu_seconds": round(database_cpu, 2) if database_cpu is not None else None,
     }
 
 
@@ -154,13 +173,15 @@ def bench_nsf(args: argparse.Namespace) -> dict[str, Any] | None:
     log(
         f"NSF first: {first['seconds']} s, {first['rows_written']} rows "
         f"({first['rows_per_second']} rows/s, {first['awards_per_second']} awards/s), "
-        f"peak {first['peak_mb']} MB, CPU {first['cpu_seconds']} s, counts {first['counts']}"
+        f"peak {first['peak_mb']} MB, CPU {first['cpu_seconds']} s (database "
+        f"{first['database_cpu_seconds']} s), counts {first['counts']}"
     )
     log("NSF: second import (must change nothing)")
     second = child("nsf", path)
     log(
         f"NSF second: {second['seconds']} s, {second['rows_written']} rows written, "
-        f"peak {second['peak_mb']} MB, CPU {second['cpu_seconds']} s, counts {second['counts']}"
+        f"peak {second['peak_mb']} MB, CPU {second['cpu_seconds']} s (database "
+        f"{second['database_cpu_seconds']} s), counts {second['counts']}"
     )
     log(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     counts = first["counts"]
