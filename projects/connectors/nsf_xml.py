@@ -42,6 +42,7 @@ MSG_END_BEFORE_START = "<AwardExpirationDate> is before <AwardEffectiveDate>"
 MSG_TOO_LARGE = "{size} bytes: larger than an award file can be ({limit} bytes at most)"
 MSG_NOT_UTF8 = "not UTF-8 text"
 MSG_BAD_ARCHIVE = "cannot read the archive: {error}"
+MSG_UNREADABLE = "cannot read the file: {error}"
 MSG_UNKNOWN_SOURCE = "expected a folder, a .zip, a .tar.gz or an .xml file"
 
 
@@ -245,8 +246,12 @@ def _files_in_folder(folder: Path) -> Iterator[tuple[str, bytes | Rejected]]:
         if not path.is_file():
             continue
         name = str(path.relative_to(folder))
-        with path.open("rb") as stream:
-            yield name, _read_limited(stream, name, path.stat().st_size)
+        try:
+            with path.open("rb") as stream:
+                data = _read_limited(stream, name, path.stat().st_size)
+        except OSError as exc:  # one unreadable file: reported, the others still read
+            data = Rejected(name, MSG_UNREADABLE.format(error=exc.strerror or exc))
+        yield name, data
 
 
 def _files_in_tar(path: Path) -> Iterator[tuple[str, bytes | Rejected]]:

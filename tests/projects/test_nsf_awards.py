@@ -306,3 +306,22 @@ def test_the_progress_bar_without_a_total_counts() -> None:
     bar(3)
     bar.close()
     assert "3 files" in stream.getvalue() and stream.getvalue().endswith("\n")
+
+
+def test_an_unreadable_file_in_a_folder_is_named_and_the_rest_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "awards"
+    shutil.copytree(AWARDS, folder)
+    (folder / "2400009.xml").mkdir()  # not a file: skipped, not an award
+    real_open = Path.open
+
+    def refusing_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "2400002.xml":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    awards, rejected = _split(list(read_awards(folder)))
+    assert set(awards) == {"2400001"}
+    assert rejected["2400002.xml"] == "cannot read the file: Permission denied"
