@@ -85,6 +85,7 @@ def test_email_addresses_are_never_shown(admin_user: Any, api_client_for: Any) -
         text = response.content.decode().lower()
         assert not any(fragment in text for fragment in ADDRESSES), response.wsgi_request.path
     assert "Ada Quill" in pages[2].content.decode()
+    assert "awarded to Example State University" in pages[2].content.decode()
     assert Person.objects.filter(name="Ada Quill").exists()
 
 
