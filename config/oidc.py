@@ -17,6 +17,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend, default_username_algo
 
+from projects.connectors.nsf_import import person_key_email
 from projects.models import Person
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,8 @@ class GrantcheckOIDCBackend(OIDCAuthenticationBackend):
         if Person.objects.filter(user=user).exists():
             return
         person = Person.objects.filter(email__iexact=user.email).first()
+        if person is None and user.email:  # a person known only from NSF award data
+            person = Person.objects.filter(email=person_key_email(user.email)).first()
         if person is None:
             return
         if person.user_id is not None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from projects.access import sees_whole_portfolio
-from projects.models import Organisation, Person, Project, Role, Tie
+from projects.access import can_administer, sees_whole_portfolio
+from projects.models import ImportRun, Organisation, Person, Project, Role, Tie
 
 
 def projects_visible_to(*, user: Any) -> QuerySet[Project]:
@@ -61,6 +61,13 @@ def organisations_visible_to(*, user: Any) -> QuerySet[Organisation]:
     if sees_whole_portfolio(user):
         return qs
     return qs.filter(ties__in=ties_visible_to(user=user).values("pk")).distinct()
+
+
+def import_runs_visible_to(*, user: Any) -> QuerySet[ImportRun]:
+    """Connector runs and their reports (rejected items name files and records): for
+    administrators only, like the imports themselves."""
+    qs = ImportRun.objects.select_related("started_by")
+    return qs if can_administer(user) else qs.none()
 
 
 def portfolio_counts() -> dict[str, int]:

@@ -125,6 +125,14 @@ class Project(TimeStamped):
     )
     department = models.CharField(max_length=200, blank=True, db_index=True)
     fundamental_research = models.BooleanField(default=True)
+    institution = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="awarded_projects",
+        help_text="The organisation the award was made to, when the source names it.",
+    )
     people = models.ManyToManyField(Person, through="Role", related_name="projects")
     history = HistoricalRecords()
 

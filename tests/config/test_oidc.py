@@ -210,3 +210,16 @@ def test_taken_username_falls_back_to_email_and_a_linked_person_is_not_taken_ove
     assert user.username == "alan@univ.edu"
     assert Person.objects.get(pk=person.pk).user == owner
     assert not Person.objects.filter(user=user).exists()
+
+
+@pytest.mark.django_db
+@override_settings(**ENABLED)
+def test_a_person_known_from_nsf_award_data_is_linked_by_the_key_of_their_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from projects.connectors.nsf_import import person_key_email
+
+    person = PersonFactory.create(email=person_key_email("mei.shaw@univ.edu"), name="Mei Shaw")
+    user = _sign_in(monkeypatch, {"email": "Mei.Shaw@univ.edu", "preferred_username": "mshaw"})
+    assert Person.objects.get(pk=person.pk).user == user
+    assert "univ.edu" not in Person.objects.get(pk=person.pk).email  # the key stays a key

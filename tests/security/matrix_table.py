@@ -207,6 +207,11 @@ ROWS: dict[str, Row] = {
         "/import/",
         {"GET": by(302, 403, 403, 403, 403, 403, 403, 200), "POST": ADMIN_WRITE},
     ),
+    "import/runs/": Row("/import/runs/", {"GET": by(302, 403, 403, 403, 403, 403, 403, 200)}),
+    "import/runs/<int:pk>/": Row(
+        lambda w: f"/import/runs/{w.objects['import_run_pk']}/",
+        {"GET": by(302, 403, 403, 403, 403, 403, 403, 200)},
+    ),
     # ------------------------------------------------------------ research office
     "dashboard/": Row("/dashboard/", {"GET": OFFICE}),
     "dashboard/runs/": Row("/dashboard/runs/", {"GET": OFFICE}),  # htmx fragment

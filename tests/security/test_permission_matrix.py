@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from compliance.models import Notification, RecheckRun, ReportExport
-from projects.models import Role, Tie
+from projects.models import ImportRun, Role, Tie
 from rules.models import (
     ListVersion,
     OrganisationMatch,
@@ -93,6 +93,7 @@ def _matrix_world() -> World:
         pi_role_pk=Role.objects.get(person__user=pi).pk,
         open_org_pk=Tie.objects.get(pk=w.unscoped_tie.pk).organisation_id,  # type: ignore[union-attr]
         run_pk=RecheckRun.objects.create(trigger="matrix").pk,
+        import_run_pk=ImportRun.objects.create(connector="nsf_awards", source="matrix.tar.gz").pk,
         export_pk=ReportExport.objects.create(kind="findings", format="csv", requested_by=pi).pk,
         pi_notification=Notification.objects.create(
             user=pi, kind="finding", dedupe_key="matrix", subject="Matrix"
