@@ -215,34 +215,77 @@ def _method(text: float, code: float) -> str:
     return METHOD_CODE_TEXT
 
 
-def tag_project(
-    project: ProjectText, taxonomy: Taxonomy, *, threshold: float = DEFAULT_THRESHOLD
-) -> list[FieldTag]:
-    """CET areas whose advancement is the project's primary contribution, best first."""
-    if not 0.0 <= threshold <= 1.0:
-        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+@dataclass(frozen=True)
+class RuleScore:
+    """The rule scorer's view of one area, before the threshold and the relative floor.
+
+    confidence is ``1 - exp(-total / CONFIDENCE_SCALE)`` of the damped score; relative is the
+    area's share of the best area's score (0..1); evidence lists matched phrases and codes,
+    strongest first.
+    """
+
+    area: str
+    confidence: float
+    relative: float
+    text: float
+    code: float
+    evidence: tuple[str, ...]
+
+
+def rule_scores(project: ProjectText, taxonomy: Taxonomy) -> list[RuleScore] | None:
+    """Per-area rule scores in taxonomy order; None when the label rule vetoes every tag."""
     scored = _score(project, taxonomy)
     if scored is None:
-        return []
+        return None
     scores, damping = scored
     damp = 1.0 / (1.0 + (damping / DAMPING_SCALE) ** DAMPING_POWER)
-    totals = [(score.text + score.code) * damp for score in scores]
+    totals = [max((score.text + score.code) * damp, 0.0) for score in scores]
     best = max(totals, default=0.0)
-    tags: list[FieldTag] = []
+    result: list[RuleScore] = []
     for area, score, total in zip(taxonomy.areas, scores, totals, strict=True):
-        if total <= 0.0 or total < RELATIVE_FLOOR * best:
-            continue
-        confidence = round(1.0 - math.exp(-total / CONFIDENCE_SCALE), 4)
-        if confidence < threshold or confidence <= 0.0:
-            continue
         ranked = sorted(score.evidence.items(), key=lambda item: (-item[1], item[0]))
+        result.append(
+            RuleScore(
+                area=area.code,
+                confidence=round(1.0 - math.exp(-total / CONFIDENCE_SCALE), 4),
+                relative=total / best if best > 0.0 else 0.0,
+                text=score.text,
+                code=score.code,
+                evidence=tuple(label for label, _ in ranked[:MAX_EVIDENCE]),
+            )
+        )
+    return result
+
+
+def tag_project_rules(
+    project: ProjectText, taxonomy: Taxonomy, *, threshold: float = DEFAULT_THRESHOLD
+) -> list[FieldTag]:
+    """The rule scorer alone: areas above the threshold and the relative floor, best first."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    scores = rule_scores(project, taxonomy)
+    if scores is None:
+        return []
+    tags: list[FieldTag] = []
+    for score in scores:
+        if score.confidence <= 0.0 or score.relative < RELATIVE_FLOOR:
+            continue
+        if score.confidence < threshold:
+            continue
         tags.append(
             FieldTag(
-                area=area.code,
-                confidence=confidence,
+                area=score.area,
+                confidence=score.confidence,
                 method=_method(score.text, score.code),
-                evidence=tuple(label for label, _ in ranked[:MAX_EVIDENCE]),
+                evidence=score.evidence,
             )
         )
     tags.sort(key=lambda tag: (-tag.confidence, tag.area))
     return tags
+
+
+def tag_project(
+    project: ProjectText, taxonomy: Taxonomy, *, threshold: float = DEFAULT_THRESHOLD
+) -> list[FieldTag]:
+    """CET areas whose advancement is the project's primary contribution, best first."""
+    return tag_project_rules(project, taxonomy, threshold=threshold)
