@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from rules.fields.loader import load_taxonomy, taxonomy_from_dict
+from rules.fields.model import CODE_PREFIX, feature_label, rule_features, text_features
 from rules.fields.nsf import nsf_programme_codes
 from rules.fields.taxonomy import KIND_CONTEXT, KIND_NEGATIVE, KIND_TERM, KIND_VETO, Taxonomy
 from rules.fields.text import clean_text, sentences, tokenize
@@ -63,6 +64,8 @@ RELATIVE_FLOOR = 0.4
 # this much: about one clear term or one programme prior, not a weak division-level hint.
 METHOD_MIN_SCORE = 1.0
 MAX_EVIDENCE = 8
+# Model contributions are logits; this many rule-score units per logit for FieldTag.method.
+MODEL_METHOD_SCALE = 1.0
 
 METHOD_CODE = "programme_code"
 METHOD_TEXT = "text"
@@ -284,8 +287,74 @@ def tag_project_rules(
     return tags
 
 
+def rule_tagged(score: RuleScore) -> bool:
+    """Whether the rule scorer alone tags this area at the default threshold."""
+    return score.relative >= RELATIVE_FLOOR and score.confidence >= max(DEFAULT_THRESHOLD, 1e-9)
+
+
+def project_features(
+    project: ProjectText, taxonomy: Taxonomy, scores: list[RuleScore] | None = None
+) -> dict[str, float] | None:
+    """The linear layer's features of a project; None when the label rule vetoes every tag."""
+    if scores is None:
+        scores = rule_scores(project, taxonomy)
+        if scores is None:
+            return None
+    features = text_features(project.title, project.abstract, project.programme_codes)
+    features.update(
+        rule_features(
+            [s.area for s in scores], [s.confidence for s in scores], [s.relative for s in scores]
+        )
+    )
+    return features
+
+
+def _merge_evidence(first: tuple[str, ...], more: tuple[tuple[str, float], ...]) -> tuple[str, ...]:
+    labels = list(first)
+    for name, _ in more:
+        label = feature_label(name)
+        if label not in labels:
+            labels.append(label)
+    return tuple(labels[:MAX_EVIDENCE])
+
+
 def tag_project(
     project: ProjectText, taxonomy: Taxonomy, *, threshold: float = DEFAULT_THRESHOLD
 ) -> list[FieldTag]:
-    """CET areas whose advancement is the project's primary contribution, best first."""
-    return tag_project_rules(project, taxonomy, threshold=threshold)
+    """CET areas whose advancement is the project's primary contribution, best first.
+
+    With a model artifact (taxonomy.model) the rule scores, words and codes go through the
+    linear layer; the evidence is the rule's matched phrases and codes, then the words and codes
+    that pushed the model's score up most. Without one, the rule scorer decides alone.
+    """
+    model = taxonomy.model
+    if model is None:
+        return tag_project_rules(project, taxonomy, threshold=threshold)
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    scores = rule_scores(project, taxonomy)
+    if scores is None:
+        return []
+    features = project_features(project, taxonomy, scores)
+    assert features is not None
+    tags: list[FieldTag] = []
+    for rule, scored in zip(scores, model.scores(features, MAX_EVIDENCE), strict=True):
+        confidence = round(
+            model.confidence(scored.probability, rule_tagged(rule), DEFAULT_THRESHOLD), 4
+        )
+        if confidence < threshold or confidence <= 0.0:
+            continue
+        words = sum(a for n, a in scored.contributions if not n.startswith(CODE_PREFIX))
+        codes = sum(a for n, a in scored.contributions if n.startswith(CODE_PREFIX))
+        tags.append(
+            FieldTag(
+                area=rule.area,
+                confidence=confidence,
+                method=_method(
+                    rule.text + MODEL_METHOD_SCALE * words, rule.code + MODEL_METHOD_SCALE * codes
+                ),
+                evidence=_merge_evidence(rule.evidence, scored.contributions),
+            )
+        )
+    tags.sort(key=lambda tag: (-tag.confidence, tag.area))
+    return tags
