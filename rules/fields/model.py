@@ -54,21 +54,26 @@ def normalise_code(code: str) -> str:
     return ":".join(part.strip().upper() for part in code.split(":"))
 
 
-def _content_tokens(text: str) -> list[str]:
-    return [
+def _content(tokens: Sequence[str]) -> set[str]:
+    return {
         token
-        for token in tokenize(clean_text(text))
+        for token in tokens
         if len(token) >= MIN_TOKEN_LENGTH and token not in STOPWORDS and not token.isdigit()
-    ]
+    }
 
 
 def text_features(title: str, abstract: str, codes: Sequence[str]) -> dict[str, float]:
     """Word, title-word and programme-code features of one project (no rule features)."""
-    title_tokens = _content_tokens(title)
-    words = {WORD_PREFIX + t for t in title_tokens} | {
-        WORD_PREFIX + t for t in _content_tokens(abstract)
-    }
-    words |= {TITLE_PREFIX + t for t in title_tokens}
+    return token_features(tokenize(clean_text(title)), tokenize(clean_text(abstract)), codes)
+
+
+def token_features(
+    title_tokens: Sequence[str], abstract_tokens: Sequence[str], codes: Sequence[str]
+) -> dict[str, float]:
+    """text_features() from tokens already made by rules.fields.text.tokenize()."""
+    title_words = _content(title_tokens)
+    words = {WORD_PREFIX + t for t in title_words | _content(abstract_tokens)}
+    words |= {TITLE_PREFIX + t for t in title_words}
     features: dict[str, float] = {}
     if words:
         value = 1.0 / math.sqrt(len(words))
@@ -111,28 +116,59 @@ class LinearModel:
     threshold: float
     weights: Mapping[str, tuple[tuple[int, float], ...]]
     rule_keep: float = 0.0
+    dense: Mapping[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        dense: dict[str, tuple[float, ...]] = {}
+        for name, pairs in self.weights.items():
+            row = [0.0] * len(self.areas)
+            for index, weight in pairs:
+                row[index] = weight
+            dense[name] = tuple(row)
+        object.__setattr__(self, "dense", dense)
+
     trained_on: Mapping[str, Any] = field(default_factory=dict)
+
+    def probabilities(self, features: Mapping[str, float]) -> list[float]:
+        """Probability per area, in taxonomy order (one pass over the project's features)."""
+        # Word features share one value per project and codes another: sum their weight rows
+        # column-wise first (zip/sum run in C), then scale once per distinct value.
+        groups: dict[float, list[tuple[float, ...]]] = {}
+        dense = self.dense
+        for name, value in features.items():
+            row = dense.get(name)
+            if row is not None:
+                groups.setdefault(value, []).append(row)
+        logits = list(self.bias)
+        for value, rows in groups.items():
+            sums = map(sum, zip(*rows, strict=True))
+            logits = [z + value * total for z, total in zip(logits, sums, strict=True)]
+        return [1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))) for z in logits]
+
+    def contributions(
+        self, features: Mapping[str, float], index: int, limit: int
+    ) -> tuple[tuple[str, float], ...]:
+        """The words and codes that raise area ``index``'s logit most (at least MIN_EVIDENCE)."""
+        found: list[tuple[str, float]] = []
+        dense = self.dense
+        for name, value in features.items():
+            row = dense.get(name)
+            if row is None or name.startswith((RULE_PREFIX, TOP_PREFIX)):
+                continue
+            amount = row[index] * value
+            if amount >= MIN_EVIDENCE:
+                found.append((name, amount))
+        found.sort(key=lambda item: (-item[1], item[0]))
+        return tuple(found[:limit])
 
     def scores(self, features: Mapping[str, float], evidence: int = 0) -> list[AreaScore]:
         """Probability per area (taxonomy order) and its strongest positive contributions."""
-        logits = list(self.bias)
-        parts: list[list[tuple[str, float]]] = [[] for _ in self.areas]
-        for name, value in features.items():
-            for index, weight in self.weights.get(name, ()):
-                amount = weight * value
-                logits[index] += amount
-                if (
-                    evidence
-                    and amount >= MIN_EVIDENCE
-                    and not name.startswith((RULE_PREFIX, TOP_PREFIX))
-                ):
-                    parts[index].append((name, amount))
-        result: list[AreaScore] = []
-        for index, area in enumerate(self.areas):
-            logit = max(min(logits[index], 40.0), -40.0)
-            top = sorted(parts[index], key=lambda item: (-item[1], item[0]))[:evidence]
-            result.append(AreaScore(area, 1.0 / (1.0 + math.exp(-logit)), tuple(top)))
-        return result
+        return [
+            AreaScore(area, p, self.contributions(features, i, evidence) if evidence else ())
+            for i, (area, p) in enumerate(
+                zip(self.areas, self.probabilities(features), strict=True)
+            )
+        ]
 
     def tagged(self, probability: float, rule_tagged: bool) -> bool:
         return probability >= (

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from rules.fields.loader import load_taxonomy, taxonomy_from_dict
-from rules.fields.model import CODE_PREFIX, feature_label, rule_features, text_features
+from rules.fields.model import CODE_PREFIX, feature_label, rule_features, token_features
 from rules.fields.nsf import nsf_programme_codes
 from rules.fields.taxonomy import KIND_CONTEXT, KIND_NEGATIVE, KIND_TERM, KIND_VETO, Taxonomy
 from rules.fields.text import clean_text, sentences, tokenize
@@ -113,6 +113,7 @@ class _Occurrences:
 
     counts: dict[int, float] = field(default_factory=dict)
     sentences: dict[int, set[int]] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)
 
 
 def _occurrences(taxonomy: Taxonomy, text: str) -> _Occurrences:
@@ -129,6 +130,7 @@ def _occurrences(taxonomy: Taxonomy, text: str) -> _Occurrences:
     phrases = taxonomy.matcher.phrases
     for number, sentence in enumerate(sentences(clean_text(text))):
         tokens = tokenize(sentence)
+        found.tokens.extend(tokens)
         sentence_factor = (
             APPLICATION_FACTOR if context.application_cues.intersection(tokens) else 1.0
         )
@@ -161,7 +163,10 @@ def _vetoed(taxonomy: Taxonomy, title: _Occurrences, codes: set[str]) -> bool:
     )
 
 
-def _score(project: ProjectText, taxonomy: Taxonomy) -> tuple[list[_AreaScore], float] | None:
+_Scored = tuple[list["_AreaScore"], float, list[str], list[str]]
+
+
+def _score(project: ProjectText, taxonomy: Taxonomy) -> _Scored | None:
     """Per-area scores and the context damping total; None when the project is vetoed."""
     codes = {_normalise_code(code) for code in project.programme_codes}
     title = _occurrences(taxonomy, project.title)
@@ -207,7 +212,7 @@ def _score(project: ProjectText, taxonomy: Taxonomy) -> tuple[list[_AreaScore], 
         # The primary contribution is named in the title or discussed more than once.
         if index not in in_title and len(abstract_sentences[index]) <= 1:
             score.text *= SINGLE_MENTION_FACTOR
-    return scores, damping
+    return scores, damping, title.tokens, abstract.tokens
 
 
 def _method(text: float, code: float) -> str:
@@ -237,10 +242,18 @@ class RuleScore:
 
 def rule_scores(project: ProjectText, taxonomy: Taxonomy) -> list[RuleScore] | None:
     """Per-area rule scores in taxonomy order; None when the label rule vetoes every tag."""
+    result = _rule_scores(project, taxonomy)
+    return None if result is None else result[0]
+
+
+def _rule_scores(
+    project: ProjectText, taxonomy: Taxonomy
+) -> tuple[list[RuleScore], list[str], list[str]] | None:
+    """Rule scores plus the title and abstract tokens the scorer read (for the model)."""
     scored = _score(project, taxonomy)
     if scored is None:
         return None
-    scores, damping = scored
+    scores, damping, title_tokens, abstract_tokens = scored
     damp = 1.0 / (1.0 + (damping / DAMPING_SCALE) ** DAMPING_POWER)
     totals = [max((score.text + score.code) * damp, 0.0) for score in scores]
     best = max(totals, default=0.0)
@@ -257,7 +270,7 @@ def rule_scores(project: ProjectText, taxonomy: Taxonomy) -> list[RuleScore] | N
                 evidence=tuple(label for label, _ in ranked[:MAX_EVIDENCE]),
             )
         )
-    return result
+    return result, title_tokens, abstract_tokens
 
 
 def tag_project_rules(
@@ -293,14 +306,17 @@ def rule_tagged(score: RuleScore) -> bool:
 
 
 def project_features(
-    project: ProjectText, taxonomy: Taxonomy, scores: list[RuleScore] | None = None
+    project: ProjectText,
+    taxonomy: Taxonomy,
+    scored: tuple[list[RuleScore], list[str], list[str]] | None = None,
 ) -> dict[str, float] | None:
     """The linear layer's features of a project; None when the label rule vetoes every tag."""
-    if scores is None:
-        scores = rule_scores(project, taxonomy)
-        if scores is None:
+    if scored is None:
+        scored = _rule_scores(project, taxonomy)
+        if scored is None:
             return None
-    features = text_features(project.title, project.abstract, project.programme_codes)
+    scores, title_tokens, abstract_tokens = scored
+    features = token_features(title_tokens, abstract_tokens, project.programme_codes)
     features.update(
         rule_features(
             [s.area for s in scores], [s.confidence for s in scores], [s.relative for s in scores]
@@ -332,20 +348,21 @@ def tag_project(
         return tag_project_rules(project, taxonomy, threshold=threshold)
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
-    scores = rule_scores(project, taxonomy)
-    if scores is None:
+    scored = _rule_scores(project, taxonomy)
+    if scored is None:
         return []
-    features = project_features(project, taxonomy, scores)
+    scores = scored[0]
+    features = project_features(project, taxonomy, scored)
     assert features is not None
     tags: list[FieldTag] = []
-    for rule, scored in zip(scores, model.scores(features, MAX_EVIDENCE), strict=True):
-        confidence = round(
-            model.confidence(scored.probability, rule_tagged(rule), DEFAULT_THRESHOLD), 4
-        )
+    probabilities = model.probabilities(features)
+    for index, (rule, probability) in enumerate(zip(scores, probabilities, strict=True)):
+        confidence = round(model.confidence(probability, rule_tagged(rule), DEFAULT_THRESHOLD), 4)
         if confidence < threshold or confidence <= 0.0:
             continue
-        words = sum(a for n, a in scored.contributions if not n.startswith(CODE_PREFIX))
-        codes = sum(a for n, a in scored.contributions if n.startswith(CODE_PREFIX))
+        contributions = model.contributions(features, index, MAX_EVIDENCE)
+        words = sum(a for n, a in contributions if not n.startswith(CODE_PREFIX))
+        codes = sum(a for n, a in contributions if n.startswith(CODE_PREFIX))
         tags.append(
             FieldTag(
                 area=rule.area,
@@ -353,7 +370,7 @@ def tag_project(
                 method=_method(
                     rule.text + MODEL_METHOD_SCALE * words, rule.code + MODEL_METHOD_SCALE * codes
                 ),
-                evidence=_merge_evidence(rule.evidence, scored.contributions),
+                evidence=_merge_evidence(rule.evidence, contributions),
             )
         )
     tags.sort(key=lambda tag: (-tag.confidence, tag.area))
