@@ -90,7 +90,14 @@ WORKSHOP = nsf(
 @pytest.mark.parametrize(
     "project",
     [POLICY, POLICY_AI, NATURAL, NATURAL_SENSING, EDUCATION, WORKSHOP],
-    ids=["policy-economics", "policy-ai", "natural-meteors", "natural-bats", "education", "workshop"],
+    ids=[
+        "policy-economics",
+        "policy-ai",
+        "natural-meteors",
+        "natural-bats",
+        "education",
+        "workshop",
+    ],
 )
 def test_look_alikes_get_no_area(project: ProjectText, taxonomy: Taxonomy) -> None:
     assert tag_project(project, taxonomy) == []
