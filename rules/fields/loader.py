@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any, NoReturn
 
 import yaml
 
+from rules.fields.model import load_model
 from rules.fields.taxonomy import Area, Context, Taxonomy, Weights
 from rules.fields.text import fold_token
 
@@ -183,8 +185,17 @@ def taxonomy_from_dict(data: Any) -> Taxonomy:
     )
 
 
-def load_taxonomy(path: Path) -> Taxonomy:
-    """Load and validate a taxonomy YAML file."""
+def model_path(path: Path) -> Path:
+    """Where the linear layer of a taxonomy lives: cet_2024.yaml -> cet_2024_model.json."""
+    return Path(path).with_name(Path(path).stem + "_model.json")
+
+
+def load_taxonomy(path: Path, *, with_model: bool = True) -> Taxonomy:
+    """Load and validate a taxonomy YAML file, with its model artifact when there is one."""
     with Path(path).open(encoding="utf-8") as handle:
         data = yaml.safe_load(handle)
-    return taxonomy_from_dict(data)
+    taxonomy = taxonomy_from_dict(data)
+    artifact = model_path(path)
+    if with_model and artifact.is_file():
+        taxonomy = dataclasses.replace(taxonomy, model=load_model(artifact, taxonomy.codes))
+    return taxonomy

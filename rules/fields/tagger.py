@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass, field
 
 from rules.fields.loader import load_taxonomy, taxonomy_from_dict
+from rules.fields.model import CODE_PREFIX, feature_label, rule_features, token_features
 from rules.fields.nsf import nsf_programme_codes
 from rules.fields.taxonomy import KIND_CONTEXT, KIND_NEGATIVE, KIND_TERM, KIND_VETO, Taxonomy
 from rules.fields.text import clean_text, sentences, tokenize
@@ -63,6 +64,8 @@ RELATIVE_FLOOR = 0.4
 # this much: about one clear term or one programme prior, not a weak division-level hint.
 METHOD_MIN_SCORE = 1.0
 MAX_EVIDENCE = 8
+# Model contributions are logits; this many rule-score units per logit for FieldTag.method.
+MODEL_METHOD_SCALE = 1.0
 
 METHOD_CODE = "programme_code"
 METHOD_TEXT = "text"
@@ -110,6 +113,7 @@ class _Occurrences:
 
     counts: dict[int, float] = field(default_factory=dict)
     sentences: dict[int, set[int]] = field(default_factory=dict)
+    tokens: list[str] = field(default_factory=list)
 
 
 def _occurrences(taxonomy: Taxonomy, text: str) -> _Occurrences:
@@ -126,6 +130,7 @@ def _occurrences(taxonomy: Taxonomy, text: str) -> _Occurrences:
     phrases = taxonomy.matcher.phrases
     for number, sentence in enumerate(sentences(clean_text(text))):
         tokens = tokenize(sentence)
+        found.tokens.extend(tokens)
         sentence_factor = (
             APPLICATION_FACTOR if context.application_cues.intersection(tokens) else 1.0
         )
@@ -158,7 +163,10 @@ def _vetoed(taxonomy: Taxonomy, title: _Occurrences, codes: set[str]) -> bool:
     )
 
 
-def _score(project: ProjectText, taxonomy: Taxonomy) -> tuple[list[_AreaScore], float] | None:
+_Scored = tuple[list["_AreaScore"], float, list[str], list[str]]
+
+
+def _score(project: ProjectText, taxonomy: Taxonomy) -> _Scored | None:
     """Per-area scores and the context damping total; None when the project is vetoed."""
     codes = {_normalise_code(code) for code in project.programme_codes}
     title = _occurrences(taxonomy, project.title)
@@ -204,7 +212,7 @@ def _score(project: ProjectText, taxonomy: Taxonomy) -> tuple[list[_AreaScore], 
         # The primary contribution is named in the title or discussed more than once.
         if index not in in_title and len(abstract_sentences[index]) <= 1:
             score.text *= SINGLE_MENTION_FACTOR
-    return scores, damping
+    return scores, damping, title.tokens, abstract.tokens
 
 
 def _method(text: float, code: float) -> str:
@@ -215,33 +223,154 @@ def _method(text: float, code: float) -> str:
     return METHOD_CODE_TEXT
 
 
+@dataclass(frozen=True)
+class RuleScore:
+    """The rule scorer's view of one area, before the threshold and the relative floor.
+
+    confidence is ``1 - exp(-total / CONFIDENCE_SCALE)`` of the damped score; relative is the
+    area's share of the best area's score (0..1); evidence lists matched phrases and codes,
+    strongest first.
+    """
+
+    area: str
+    confidence: float
+    relative: float
+    text: float
+    code: float
+    evidence: tuple[str, ...]
+
+
+def rule_scores(project: ProjectText, taxonomy: Taxonomy) -> list[RuleScore] | None:
+    """Per-area rule scores in taxonomy order; None when the label rule vetoes every tag."""
+    result = _rule_scores(project, taxonomy)
+    return None if result is None else result[0]
+
+
+def _rule_scores(
+    project: ProjectText, taxonomy: Taxonomy
+) -> tuple[list[RuleScore], list[str], list[str]] | None:
+    """Rule scores plus the title and abstract tokens the scorer read (for the model)."""
+    scored = _score(project, taxonomy)
+    if scored is None:
+        return None
+    scores, damping, title_tokens, abstract_tokens = scored
+    damp = 1.0 / (1.0 + (damping / DAMPING_SCALE) ** DAMPING_POWER)
+    totals = [max((score.text + score.code) * damp, 0.0) for score in scores]
+    best = max(totals, default=0.0)
+    result: list[RuleScore] = []
+    for area, score, total in zip(taxonomy.areas, scores, totals, strict=True):
+        ranked = sorted(score.evidence.items(), key=lambda item: (-item[1], item[0]))
+        result.append(
+            RuleScore(
+                area=area.code,
+                confidence=round(1.0 - math.exp(-total / CONFIDENCE_SCALE), 4),
+                relative=total / best if best > 0.0 else 0.0,
+                text=score.text,
+                code=score.code,
+                evidence=tuple(label for label, _ in ranked[:MAX_EVIDENCE]),
+            )
+        )
+    return result, title_tokens, abstract_tokens
+
+
+def tag_project_rules(
+    project: ProjectText, taxonomy: Taxonomy, *, threshold: float = DEFAULT_THRESHOLD
+) -> list[FieldTag]:
+    """The rule scorer alone: areas above the threshold and the relative floor, best first."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+    scores = rule_scores(project, taxonomy)
+    if scores is None:
+        return []
+    tags: list[FieldTag] = []
+    for score in scores:
+        if score.confidence <= 0.0 or score.relative < RELATIVE_FLOOR:
+            continue
+        if score.confidence < threshold:
+            continue
+        tags.append(
+            FieldTag(
+                area=score.area,
+                confidence=score.confidence,
+                method=_method(score.text, score.code),
+                evidence=score.evidence,
+            )
+        )
+    tags.sort(key=lambda tag: (-tag.confidence, tag.area))
+    return tags
+
+
+def rule_tagged(score: RuleScore) -> bool:
+    """Whether the rule scorer alone tags this area at the default threshold."""
+    return score.relative >= RELATIVE_FLOOR and score.confidence >= max(DEFAULT_THRESHOLD, 1e-9)
+
+
+def project_features(
+    project: ProjectText,
+    taxonomy: Taxonomy,
+    scored: tuple[list[RuleScore], list[str], list[str]] | None = None,
+) -> dict[str, float] | None:
+    """The linear layer's features of a project; None when the label rule vetoes every tag."""
+    if scored is None:
+        scored = _rule_scores(project, taxonomy)
+        if scored is None:
+            return None
+    scores, title_tokens, abstract_tokens = scored
+    features = token_features(title_tokens, abstract_tokens, project.programme_codes)
+    features.update(
+        rule_features(
+            [s.area for s in scores], [s.confidence for s in scores], [s.relative for s in scores]
+        )
+    )
+    return features
+
+
+def _merge_evidence(first: tuple[str, ...], more: tuple[tuple[str, float], ...]) -> tuple[str, ...]:
+    labels = list(first)
+    for name, _ in more:
+        label = feature_label(name)
+        if label not in labels:
+            labels.append(label)
+    return tuple(labels[:MAX_EVIDENCE])
+
+
 def tag_project(
     project: ProjectText, taxonomy: Taxonomy, *, threshold: float = DEFAULT_THRESHOLD
 ) -> list[FieldTag]:
-    """CET areas whose advancement is the project's primary contribution, best first."""
+    """CET areas whose advancement is the project's primary contribution, best first.
+
+    With a model artifact (taxonomy.model) the rule scores, words and codes go through the
+    linear layer; the evidence is the rule's matched phrases and codes, then the words and codes
+    that pushed the model's score up most. Without one, the rule scorer decides alone.
+    """
+    model = taxonomy.model
+    if model is None:
+        return tag_project_rules(project, taxonomy, threshold=threshold)
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"threshold must be in [0, 1], got {threshold}")
-    scored = _score(project, taxonomy)
+    scored = _rule_scores(project, taxonomy)
     if scored is None:
         return []
-    scores, damping = scored
-    damp = 1.0 / (1.0 + (damping / DAMPING_SCALE) ** DAMPING_POWER)
-    totals = [(score.text + score.code) * damp for score in scores]
-    best = max(totals, default=0.0)
+    scores = scored[0]
+    features = project_features(project, taxonomy, scored)
+    assert features is not None
     tags: list[FieldTag] = []
-    for area, score, total in zip(taxonomy.areas, scores, totals, strict=True):
-        if total <= 0.0 or total < RELATIVE_FLOOR * best:
-            continue
-        confidence = round(1.0 - math.exp(-total / CONFIDENCE_SCALE), 4)
+    probabilities = model.probabilities(features)
+    for index, (rule, probability) in enumerate(zip(scores, probabilities, strict=True)):
+        confidence = round(model.confidence(probability, rule_tagged(rule), DEFAULT_THRESHOLD), 4)
         if confidence < threshold or confidence <= 0.0:
             continue
-        ranked = sorted(score.evidence.items(), key=lambda item: (-item[1], item[0]))
+        contributions = model.contributions(features, index, MAX_EVIDENCE)
+        words = sum(a for n, a in contributions if not n.startswith(CODE_PREFIX))
+        codes = sum(a for n, a in contributions if n.startswith(CODE_PREFIX))
         tags.append(
             FieldTag(
-                area=area.code,
+                area=rule.area,
                 confidence=confidence,
-                method=_method(score.text, score.code),
-                evidence=tuple(label for label, _ in ranked[:MAX_EVIDENCE]),
+                method=_method(
+                    rule.text + MODEL_METHOD_SCALE * words, rule.code + MODEL_METHOD_SCALE * codes
+                ),
+                evidence=_merge_evidence(rule.evidence, contributions),
             )
         )
     tags.sort(key=lambda tag: (-tag.confidence, tag.area))

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from rules.fields.model import LinearModel
 from rules.fields.text import PhraseMatcher, phrase_key
 
 Weights = tuple[tuple[str, float], ...]
@@ -98,6 +99,8 @@ class Taxonomy:
     areas: tuple[Area, ...]
     context: Context = field(default_factory=Context)
     mask_phrases: tuple[str, ...] = ()
+    # The linear layer over the rule scores (rules/fields/model.py); None: rules alone.
+    model: LinearModel | None = field(default=None, repr=False, compare=False)
     matcher: PhraseMatcher = field(init=False, repr=False, compare=False)
     phrase_rules: tuple[tuple[PhraseRule, ...], ...] = field(init=False, repr=False, compare=False)
     phrase_labels: tuple[str, ...] = field(init=False, repr=False, compare=False)
