@@ -197,11 +197,13 @@ def compile_rule(
         if m.group(0) != "{today}" and m.group(1) not in {
             "project",
             "field",
+            "records",
             "person",
             "role",
             "tie",
             "org",
             "match",
+            "trip",
             "param",
             "value",
         }:

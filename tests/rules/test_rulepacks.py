@@ -33,13 +33,13 @@ def loaded(db: None) -> None:
 def test_load_rules_twice_is_a_no_op() -> None:
     first = io.StringIO()
     call_command("load_rules", stdout=first)
-    assert "versions_new 13" in first.getvalue()
+    assert "versions_new 18" in first.getvalue()
     versions = RuleVersion.objects.count()
     second = io.StringIO()
     call_command("load_rules", stdout=second)
     assert "versions_new 0" in second.getvalue() and "versions_new 1" not in second.getvalue()
-    assert RuleVersion.objects.count() == versions == 17
-    assert RuleVersion.objects.filter(status="published").count() == 17
+    assert RuleVersion.objects.count() == versions == 22
+    assert RuleVersion.objects.filter(status="published").count() == 22
 
 
 @pytest.mark.django_db
