@@ -151,6 +151,7 @@ def matches_qs(org_ids: Iterable[int]) -> Any:
             "entry__primary_name",
             "entry__listed_on",
             "entry__delisted_on",
+            "entry__raw__rating",
         )
     )
 

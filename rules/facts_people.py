@@ -15,14 +15,57 @@ from typing import Any
 
 from projects.models import MftrpCertification, TrainingRecord, TravelRecord
 
+RECORD_MODELS: dict[str, Any] = {
+    "training": TrainingRecord,
+    "certifications": MftrpCertification,
+    "travel": TravelRecord,
+}
+
+
+def records_qs(kind: str) -> Any:
+    """One row if the portfolio holds any record of this kind."""
+    return RECORD_MODELS[kind].objects.order_by().values_list("pk")[:1]
+
 
 def records_loaded() -> dict[str, bool]:
-    """Which kinds of person records the portfolio holds (three EXISTS queries)."""
-    return {
-        "training": TrainingRecord.objects.exists(),
-        "certifications": MftrpCertification.objects.exists(),
-        "travel": TravelRecord.objects.exists(),
-    }
+    """Which kinds of person records the portfolio holds (three one-row queries)."""
+    return {kind: bool(list(records_qs(kind))) for kind in RECORD_MODELS}
+
+
+def trainings_qs(person_ids: Iterable[int]) -> Any:
+    return (
+        TrainingRecord.objects.filter(person_id__any=set(person_ids))
+        .order_by()
+        .values_list("person_id", "completed_on", "course")
+    )
+
+
+TRIP_COLUMNS = (
+    "id",
+    "person_id",
+    "destination_country",
+    "departed_on",
+    "returned_on",
+    "preauthorised_on",
+    "preauthorisation_reference",
+    "purpose",
+)
+
+
+def trips_qs(person_ids: Iterable[int]) -> Any:
+    return (
+        TravelRecord.objects.filter(person_id__any=set(person_ids))
+        .order_by()
+        .values_list(*TRIP_COLUMNS)
+    )
+
+
+def certifications_qs(project_ids: Iterable[int]) -> Any:
+    return (
+        MftrpCertification.objects.filter(project_id__any=set(project_ids))
+        .order_by()
+        .values_list("project_id", "person_id", "certified_on")
+    )
 
 
 def person_records_attach(people: dict[int, dict[str, Any]], person_ids: Iterable[int]) -> None:
@@ -34,31 +77,13 @@ def person_records_attach(people: dict[int, dict[str, Any]], person_ids: Iterabl
     for pid in ids:
         people[pid].update(training_on=None, training_course="", trips=[])
     latest: dict[int, tuple[date, str]] = {}
-    trainings = (
-        TrainingRecord.objects.filter(person_id__in=ids)
-        .order_by()
-        .values_list("person_id", "completed_on", "course")
-    )
-    for pid, completed_on, course in trainings:
+    for pid, completed_on, course in trainings_qs(ids):
         if pid not in latest or (completed_on, course) > latest[pid]:
             latest[pid] = (completed_on, course)
     for pid, (completed_on, course) in latest.items():
         people[pid]["training_on"], people[pid]["training_course"] = completed_on, course
     trips: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = (
-        TravelRecord.objects.filter(person_id__in=ids)
-        .order_by()
-        .values_list(
-            "id",
-            "person_id",
-            "destination_country",
-            "departed_on",
-            "returned_on",
-            "preauthorised_on",
-            "preauthorisation_reference",
-            "purpose",
-        )
-    )
+    rows = trips_qs(ids)
     for trip_id, pid, country, departed, returned, preauthorised, reference, purpose in rows:
         trips[pid].append(
             {
@@ -79,12 +104,7 @@ def person_records_attach(people: dict[int, dict[str, Any]], person_ids: Iterabl
 def certifications_index(project_ids: Sequence[int]) -> dict[tuple[int, int], date]:
     """Latest MFTRP certification by (project, person) on these projects (one query)."""
     latest: dict[tuple[int, int], date] = {}
-    rows = (
-        MftrpCertification.objects.filter(project_id__in=set(project_ids))
-        .order_by()
-        .values_list("project_id", "person_id", "certified_on")
-    )
-    for project_id, person_id, certified_on in rows:
+    for project_id, person_id, certified_on in certifications_qs(project_ids):
         key = (project_id, person_id)
         if key not in latest or certified_on > latest[key]:
             latest[key] = certified_on
