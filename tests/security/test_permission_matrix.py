@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from compliance.models import Notification, RecheckRun, ReportExport
-from projects.models import Role, Tie
+from projects.models import MftrpCertification, Role, Tie, TrainingRecord, TravelRecord
 from rules.models import (
     ListVersion,
     OrganisationMatch,
@@ -91,6 +92,15 @@ def _matrix_world() -> World:
         list_pk=ReferenceList.objects.first().pk,  # type: ignore[union-attr]
         scenario=Scenario.objects.first(),
         pi_role_pk=Role.objects.get(person__user=pi).pk,
+        pi_training_pk=TrainingRecord.objects.create(
+            person=pi.person, course="CITI Research Security", completed_on=date(2025, 1, 10)
+        ).pk,
+        pi_trip_pk=TravelRecord.objects.create(
+            person=pi.person, destination_country="CN", departed_on=date(2026, 6, 1)
+        ).pk,
+        pi_certification_pk=MftrpCertification.objects.create(
+            person=pi.person, project=w.mine, certified_on=date(2025, 6, 1)
+        ).pk,
         open_org_pk=Tie.objects.get(pk=w.unscoped_tie.pk).organisation_id,  # type: ignore[union-attr]
         run_pk=RecheckRun.objects.create(trigger="matrix").pk,
         export_pk=ReportExport.objects.create(kind="findings", format="csv", requested_by=pi).pk,
