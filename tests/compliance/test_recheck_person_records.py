@@ -97,7 +97,7 @@ def test_a_certification_rechecks_its_award(
     assert RecheckChunk.objects.get(run=run).project_ids == [climate.pk]
     _run_last(driver)
     [overdue] = _open(climate, "R16")
-    assert "last certified on 2025-03-01" in overdue.explanation
+    assert "latest MFTRP certification on record: 2025-03-01" in overdue.explanation
     with django_capture_on_commit_callbacks(execute=True):
         cert.certified_on = timezone.localdate() - timedelta(days=5)
         cert.save()

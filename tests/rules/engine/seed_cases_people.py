@@ -43,8 +43,8 @@ def certified(on: date | None, kind: str = "pi", **extra: Any) -> dict[str, Any]
 
 NSF_2024 = {"sponsor": "NSF", "start_date": date(2024, 9, 1)}
 APPOINTMENT = {"kind": "appointment", "org_name": "Tsinghua University", "start": date(2023, 1, 1)}
-ASPI_VERY_HIGH = match("ASPI", entry_name="Harbin Engineering University", rating="Very high")
-ASPI_LOW = match("ASPI", entry_name="Harbin Engineering University", rating="Low")
+ASPI_VERY_HIGH = match("ADVISORY", entry_name="Harbin Engineering University", rating="Very high")
+ASPI_LOW = match("ADVISORY", entry_name="Harbin Engineering University", rating="Low")
 
 PEOPLE_CASES: list[tuple[str, ProjectFacts, ProjectFacts]] = [
     (

@@ -31,6 +31,7 @@ def test_r16_no_certification_counts_only_where_certifications_are_kept() -> Non
     kept = with_people(person(), certified(None), **NSF_2024)
     [finding] = _hits(kept, "R16")
     assert finding.subject == "person:10" and finding.severity == "medium"
+    assert "latest MFTRP certification on record: none;" in finding.explanation
     assert _hits(with_people(person(), certified(None), records={}, **NSF_2024), "R16") == []
 
 
@@ -47,7 +48,8 @@ def test_r16_covers_pi_and_co_pi_on_nsf_awards_from_may_2024_only() -> None:
 
 def test_r17_missing_training_counts_only_where_training_is_kept() -> None:
     nobody = {**person(), "training_on": None, "training_course": ""}
-    assert _hits(with_people(nobody, role("pi"), sponsor="NIH"), "R17")
+    [finding] = _hits(with_people(nobody, role("pi"), sponsor="NIH"), "R17")
+    assert "latest research-security training on record: none;" in finding.explanation
     assert _hits(with_people(nobody, role("pi"), records={}, sponsor="NIH"), "R17") == []
 
 
@@ -88,12 +90,12 @@ def test_r22_fires_on_a_restricted_party_or_a_disclosure_gap_too() -> None:
 
 
 def test_r24_severity_follows_the_rating() -> None:
-    high = match("ASPI", rating="High")
-    very_high = match("ASPI", rating="Very high")
+    high = match("ADVISORY", rating="High")
+    very_high = match("ADVISORY", rating="Very high")
     [low] = _hits(facts([tie(kind="coauthorship", matches=[high])]), "R24")
     [medium] = _hits(facts([tie(kind="coauthorship", matches=[very_high])]), "R24")
     assert (low.severity, medium.severity) == ("low", "medium")
-    assert "rated 'High' on ASPI" in low.explanation
+    assert "rated 'High' on ADVISORY" in low.explanation
     old = tie(kind="coauthorship", matches=[high], start=date(2015, 1, 1), end=date(2018, 1, 1))
     assert _hits(facts([old]), "R24") == []
 
