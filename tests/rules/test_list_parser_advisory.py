@@ -10,7 +10,10 @@ import pytest
 from rules.lists.parsers import ListFormatError, parse_list
 
 HEADER = "list,name,aliases,rating,source,licence_note,country\n"
-ROW = "ADVISORY,Harbin Engineering University,HEU;Harbin Gongcheng Daxue,very HIGH,Tracker,Licensed 2026,CN\n"
+ROW = (
+    "ADVISORY,Harbin Engineering University,HEU;Harbin Gongcheng Daxue,very HIGH,Tracker,"
+    "Licensed 2026,CN\n"
+)
 DEMO = Path(__file__).resolve().parents[2] / "seeds" / "demo" / "advisory_demo_2026-06-01.csv"
 
 
