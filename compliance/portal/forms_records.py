@@ -36,12 +36,12 @@ class RecordForm(forms.ModelForm):
     def _get_validation_exclusions(self) -> set[str]:
         # The person is not a form field but is set: validate the unique constraints that
         # include it (the same course on the same day, the same trip) as form errors.
-        exclude = super()._get_validation_exclusions()
+        exclude: set[str] = super()._get_validation_exclusions()  # type: ignore[misc]
         exclude.discard("person")
         return exclude
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for name in self.past_dates:
             value = data.get(name)
             if value is not None and value > timezone.localdate():

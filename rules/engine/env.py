@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,7 +26,7 @@ class ProjectFacts:
     ties: list[TieFacts]
     # Which kinds of person records the portfolio holds at all (records.training, ...): a
     # missing record only counts as a gap where the institution keeps such records.
-    records: dict[str, bool] = field(default_factory=dict)
+    records: dict[str, bool] = dataclasses.field(default_factory=dict)
 
 
 Binding = dict[str, Any] | TieFacts

@@ -105,6 +105,14 @@ def test_unconfirmed_values_are_parameters_marked_as_such(loaded: None) -> None:
         PackParameter.objects.filter(status="UNCONFIRMED").values_list("name", flat=True)
     )
     assert {"dod_expanded_lists", "ftrp_lookback_years", "safe_hostile_entity_lists"} <= unconfirmed
+    # R17's covered roles, R20's "current" window, R22's CHIPS key technology areas (DOMAIN.md
+    # §5.2 UNCONFIRMED) and R24's advisory lists
+    assert {
+        "training_covered_roles",
+        "travel_lookback_days",
+        "trust_phase2_areas",
+        "advisory_lists",
+    } <= unconfirmed
 
 
 @pytest.mark.django_db

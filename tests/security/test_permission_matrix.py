@@ -75,7 +75,7 @@ def _matrix_world() -> World:
     list_import(fmt="grantcheck-yaml", path=ROOT / "seeds" / "lists")
     rules_load(directory=ROOT / "seeds" / "rules")
     w = build_world(rules=False)
-    assert w.other is not None
+    assert w.other is not None and w.mine is not None
     listed = OrganisationFactory.create(name="Harbin Institute of Technology", country="CN")
     TieFactory.create(person=w.other, organisation=listed, kind="visiting_at")
     organisations_screen(organisation_ids=[listed.pk])

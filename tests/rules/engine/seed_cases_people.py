@@ -41,8 +41,12 @@ def certified(on: date | None, kind: str = "pi", **extra: Any) -> dict[str, Any]
     return {**role(kind), "certified_on": on, **extra}
 
 
-NSF_2024 = {"sponsor": "NSF", "start_date": date(2024, 9, 1)}
-APPOINTMENT = {"kind": "appointment", "org_name": "Tsinghua University", "start": date(2023, 1, 1)}
+NSF_2024: dict[str, Any] = {"sponsor": "NSF", "start_date": date(2024, 9, 1)}
+APPOINTMENT: dict[str, Any] = {
+    "kind": "appointment",
+    "org_name": "Tsinghua University",
+    "start": date(2023, 1, 1),
+}
 ASPI_VERY_HIGH = match("ADVISORY", entry_name="Harbin Engineering University", rating="Very high")
 ASPI_LOW = match("ADVISORY", entry_name="Harbin Engineering University", rating="Low")
 

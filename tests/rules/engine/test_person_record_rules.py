@@ -39,10 +39,10 @@ def test_r16_covers_pi_and_co_pi_on_nsf_awards_from_may_2024_only() -> None:
     old = date(2025, 1, 1)
     assert _hits(with_people(person(), certified(old, "senior_key"), **NSF_2024), "R16") == []
     assert _hits(with_people(person(), certified(old, "co_pi"), **NSF_2024), "R16")
-    before = {"sponsor": "NSF", "start_date": date(2024, 5, 19)}
+    before: dict[str, Any] = {"sponsor": "NSF", "start_date": date(2024, 5, 19)}
     assert _hits(with_people(person(), certified(old), **before), "R16") == []
     # a new award is not overdue before its first year is out, certified or not
-    recent = {"sponsor": "NSF", "start_date": TODAY - timedelta(days=100)}
+    recent: dict[str, Any] = {"sponsor": "NSF", "start_date": TODAY - timedelta(days=100)}
     assert _hits(with_people(person(), certified(None), **recent), "R16") == []
 
 
