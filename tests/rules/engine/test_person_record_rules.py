@@ -125,3 +125,20 @@ def test_loaded_records_reach_the_condition_language() -> None:
     assert compiled(Env(project, TODAY, {}))
     project.records = {}
     assert not compiled(Env(project, TODAY, {}))
+
+
+def test_the_new_rules_fetch_no_tie_the_other_rules_do_not() -> None:
+    """R22's branches name their tie kinds or lists: the re-check's tie narrowing (the SQL
+    filter on kinds and lists) is the same with or without the new rules."""
+    from rules.engine.prefilter import TieFilter
+    from tests.rules.engine.test_seed_rules import _scenario
+
+    new = {"R16", "R17", "R20", "R22", "R24"}
+    full = _scenario("current", "fields")
+    without = _scenario("current", "fields")
+    without.rules = [r for r in without.rules if r.key not in new]
+    with_new, old = TieFilter.for_scenarios([full]), TieFilter.for_scenarios([without])
+    assert with_new is not None and old is not None
+    assert with_new.narrowing is not None and old.narrowing is not None
+    assert with_new.narrowing.kinds == old.narrowing.kinds
+    assert with_new.narrowing.lists == old.narrowing.lists | {"ADVISORY"}
