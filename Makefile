@@ -36,6 +36,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py import_list grantcheck-yaml seeds/lists
 	$(PY) manage.py import_list csl-csv seeds/lists/csl/csl_demo_sample_2023-11-30.csv
+	$(PY) manage.py import_list advisory-csv seeds/demo/advisory_demo_2026-06-01.csv
 	$(PY) manage.py load_rules
 	$(PY) manage.py demo_history  # load_demo, departments brought on board over six months
 	$(PY) manage.py tag_fields

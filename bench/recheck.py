@@ -448,7 +448,7 @@ def facts_querysets(
     narrowing: Any = None,
 ) -> Any:
     """The querysets of rules.facts.project_facts_build, step by step (the same code)."""
-    from rules import facts
+    from rules import facts, facts_people
 
     if step == "projects":
         return facts.projects_qs(ids)
@@ -464,6 +464,14 @@ def facts_querysets(
         return facts.people_qs(people)
     if step == "tags":
         return facts.tags_qs(ids)
+    if step == "trainings":
+        return facts_people.trainings_qs(people)
+    if step == "trips":
+        return facts_people.trips_qs(people)
+    if step == "certifications":
+        return facts_people.certifications_qs(ids)
+    if step.startswith("records:"):
+        return facts_people.records_qs(step.split(":", 1)[1])
     raise KeyError(step)
 
 
@@ -509,6 +517,13 @@ def floor_pass(ids: Sequence[int], narrowing: Any = None) -> dict[str, int]:
         everyone = set(people) | set(tie_people)
         if everyone:
             rows["people"], _ = _fetch_all(cursor, facts_querysets("people", [], everyone, []))
+            for step in ("trainings", "trips"):
+                rows[step], _ = _fetch_all(cursor, facts_querysets(step, [], everyone, []))
+        rows["certifications"], _ = _fetch_all(
+            cursor, facts_querysets("certifications", project_ids, [], [])
+        )
+        for kind in ("training", "certifications", "travel"):
+            _fetch_all(cursor, facts_querysets(f"records:{kind}", [], [], []))
         rows["tags"], _ = _fetch_all(cursor, facts_querysets("tags", project_ids, [], []))
     return rows
 
@@ -754,6 +769,7 @@ def naive_facts(project_id: int, tag_threshold: float) -> Any:
     from projects.vocabulary import KEY_ROLES, TIE_KINDS
     from rules.engine import ProjectFacts, TieFacts
     from rules.facts import NO_ROLE, PROJECT_FIELDS
+    from rules.facts_people import certifications_index, person_records_attach, records_loaded
     from rules.models import OrganisationMatch
 
     project = Project.objects.filter(pk=project_id).first()
@@ -788,6 +804,7 @@ def naive_facts(project_id: int, tag_threshold: float) -> Any:
                 "entry_name": m.entry.primary_name,
                 "listed_on": m.entry.listed_on,
                 "delisted_on": m.entry.delisted_on,
+                "rating": (m.entry.raw or {}).get("rating") or "",
             }
         )
     tags = frozenset(
@@ -795,7 +812,17 @@ def naive_facts(project_id: int, tag_threshold: float) -> Any:
             project_id=project_id, suppressed=False, confidence__gte=tag_threshold
         ).values_list("area", flat=True)
     )
-    role_of = {r.person_id: {"role": r.role, "is_key": r.role in KEY_ROLES} for r in roles}
+    person_records_attach(people, list(people))
+    certified = certifications_index([project_id])
+    role_of = {
+        r.person_id: {
+            "role": r.role,
+            "is_key": r.role in KEY_ROLES,
+            "joined_on": r.joined_on,
+            "certified_on": certified.get((project_id, r.person_id)),
+        }
+        for r in roles
+    }
     tie_facts = []
     for t in ties:
         kind = TIE_KINDS[t.kind].label.lower() if t.kind in TIE_KINDS else t.kind
@@ -823,6 +850,7 @@ def naive_facts(project_id: int, tag_threshold: float) -> Any:
         field={"tags": tags, "sensitive": bool(tags)},
         people=[(people[pid], role) for pid, role in role_of.items()],
         ties=tie_facts,
+        records=records_loaded(),
     )
 
 

@@ -13,6 +13,7 @@ from compliance import apis_reports, apis_tokens
 from compliance import views as compliance_views
 from compliance.portal import views as portal
 from projects import apis as project_apis
+from projects import apis_person_records as record_apis
 from rules import apis as rules_apis
 from rules import apis_packs as rules_pack_apis
 
@@ -33,6 +34,9 @@ router.register("people", project_apis.PersonViewSet, basename="person")
 router.register("roles", project_apis.RoleViewSet, basename="role")
 router.register("organisations", project_apis.OrganisationViewSet, basename="organisation")
 router.register("ties", project_apis.TieViewSet, basename="tie")
+router.register("trainings", record_apis.TrainingRecordViewSet, basename="training")
+router.register("trips", record_apis.TravelRecordViewSet, basename="trip")
+router.register("certifications", record_apis.MftrpCertificationViewSet, basename="certification")
 router.register("lists", rules_apis.ReferenceListViewSet, basename="list")
 router.register("list-versions", rules_apis.ListVersionViewSet, basename="list-version")
 router.register("rule-packs", rules_pack_apis.RulePackViewSet, basename="rule-pack")

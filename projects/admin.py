@@ -4,7 +4,17 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
+from projects.models import (
+    FieldTag,
+    MftrpCertification,
+    Organisation,
+    Person,
+    Project,
+    Role,
+    Tie,
+    TrainingRecord,
+    TravelRecord,
+)
 from projects.signals import field_tags_changed_on_commit
 
 
@@ -57,7 +67,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(Role)
 class RoleAdmin(admin.ModelAdmin):
-    list_display = ["project", "person", "role"]
+    list_display = ["project", "person", "role", "joined_on"]
     list_filter = ["role", "project__sponsor"]
     search_fields = ["project__award_number", "person__name", "person__email"]
     autocomplete_fields = ["project", "person"]
@@ -90,3 +100,39 @@ class FieldTagAdmin(admin.ModelAdmin):
         project_ids = list(queryset.values_list("project_id", flat=True))
         super().delete_queryset(request, queryset)
         field_tags_changed_on_commit(project_ids)
+
+
+# A person's own records (they edit them in the portal too); saves and deletes re-check the
+# person's projects (compliance.receivers_records).
+@admin.register(TrainingRecord)
+class TrainingRecordAdmin(admin.ModelAdmin):
+    list_display = ["person", "course", "provider", "completed_on"]
+    list_filter = ["provider"]
+    search_fields = ["person__name", "person__email", "course"]
+    autocomplete_fields = ["person"]
+    date_hierarchy = "completed_on"
+
+
+@admin.register(TravelRecord)
+class TravelRecordAdmin(admin.ModelAdmin):
+    list_display = [
+        "person",
+        "destination_country",
+        "departed_on",
+        "returned_on",
+        "preauthorised_on",
+        "preauthorisation_reference",
+    ]
+    list_filter = ["destination_country"]
+    search_fields = ["person__name", "person__email", "purpose", "preauthorisation_reference"]
+    autocomplete_fields = ["person"]
+    date_hierarchy = "departed_on"
+
+
+@admin.register(MftrpCertification)
+class MftrpCertificationAdmin(admin.ModelAdmin):
+    list_display = ["person", "project", "certified_on"]
+    list_filter = ["project__sponsor"]
+    search_fields = ["person__name", "person__email", "project__award_number"]
+    autocomplete_fields = ["person", "project"]
+    date_hierarchy = "certified_on"

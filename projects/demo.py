@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from projects.access import ADMIN, AUDITOR, PI, REVIEWER
+from projects.demo_records import build_record_tables, demo_pi_email
 from projects.importing import ImportReport, Table, portfolio_import_tables
 from projects.models import Person
 from projects.validators import orcid_check_digit
@@ -266,11 +267,20 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
             rows=[(i + 2, r) for i, r in enumerate(rows)],
         )
 
+    listed = {o["name"] for o in orgs["dod_1286"]}
+    records = build_record_tables(
+        seed=seed,
+        today=today,
+        role_rows=role_rows,
+        project_rows=project_rows,
+        demo_pi=demo_pi_email(role_rows, tie_rows, listed),
+    )
     return {
         "people": table("people", people_rows),
         "projects": table("projects", project_rows),
         "roles": table("roles", role_rows),
         "ties": table("ties", tie_rows),
+        **{name: table(name, rows) for name, rows in records.items() if rows},
     }
 
 

@@ -7,7 +7,17 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from projects.access import can_administer, sees_whole_portfolio
-from projects.models import ImportRun, Organisation, Person, Project, Role, Tie
+from projects.models import (
+    ImportRun,
+    MftrpCertification,
+    Organisation,
+    Person,
+    Project,
+    Role,
+    Tie,
+    TrainingRecord,
+    TravelRecord,
+)
 
 
 def projects_visible_to(*, user: Any) -> QuerySet[Project]:
@@ -68,6 +78,28 @@ def import_runs_visible_to(*, user: Any) -> QuerySet[ImportRun]:
     administrators only, like the imports themselves."""
     qs = ImportRun.objects.select_related("started_by")
     return qs if can_administer(user) else qs.none()
+
+
+def _own_records(qs: QuerySet[Any], user: Any) -> QuerySet[Any]:
+    """A person's own records: the research office sees all of them; anyone else only their
+    own (a colleague's training or travel is not theirs to see, even on a shared project)."""
+    if sees_whole_portfolio(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(person__user=user)
+
+
+def trainings_visible_to(*, user: Any) -> QuerySet[TrainingRecord]:
+    return _own_records(TrainingRecord.objects.select_related("person"), user)
+
+
+def trips_visible_to(*, user: Any) -> QuerySet[TravelRecord]:
+    return _own_records(TravelRecord.objects.select_related("person"), user)
+
+
+def certifications_visible_to(*, user: Any) -> QuerySet[MftrpCertification]:
+    return _own_records(MftrpCertification.objects.select_related("person", "project"), user)
 
 
 def portfolio_counts() -> dict[str, int]:

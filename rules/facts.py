@@ -15,6 +15,7 @@ from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES
 from rules.engine import ProjectFacts, TieFacts
 from rules.engine.prefilter import TieFilter, TieNarrowing
+from rules.facts_people import certifications_index, person_records_attach, records_loaded
 from rules.facts_ties import (  # TIE_COLUMNS, KIND, ORG, PERSON: the tie rows fetched here
     KIND,
     ORG,
@@ -61,7 +62,7 @@ def roles_qs(ids: Sequence[int]) -> Any:
     return (
         Role.objects.filter(project_id__any=set(ids))
         .order_by()
-        .values_list("project_id", "role", "person_id")
+        .values_list("project_id", "role", "person_id", "joined_on")
     )
 
 
@@ -150,6 +151,7 @@ def matches_qs(org_ids: Iterable[int]) -> Any:
             "entry__primary_name",
             "entry__listed_on",
             "entry__delisted_on",
+            "entry__raw__rating",
         )
     )
 
@@ -169,7 +171,7 @@ def project_facts_build(
     tie_filter: TieFilter | None = None,
     cache: TieCache | None = None,
 ) -> list[ProjectFacts]:
-    """Facts for these projects: at most seven queries, whatever their number.
+    """Facts for these projects: at most thirteen queries, whatever their number.
 
     Projects, their roles, the ties of their people and of those projects, the list matches
     of the ties' organisations, then the organisations of the ties that are kept and the
@@ -206,15 +208,23 @@ def project_facts_build(
     unknown = (on_projects | {t[PERSON] for t in tie_rows}) - cache.people.keys()
     for pid, name, department in raw_rows(people_qs(unknown)) if unknown else ():
         cache.people[pid] = {"id": pid, "name": name, "department": department}
+    person_records_attach(cache.people, unknown)
+    certified = certifications_index(ids)
+    loaded = records_loaded()
     people = cache.people
     # A person deleted since the roles were read (their roles with them) is left out, as the
     # join of one statement would have left them out; the deletion re-checks the project.
     role_rows = [r for r in role_rows if r[2] in people]
     roles_by_project: dict[int, dict[int, dict[str, Any]]] = defaultdict(dict)
-    for project_id, role, pid in sorted(
+    for project_id, role, pid, joined_on in sorted(
         role_rows, key=lambda r: (r[0], *role_order(r[1], people[r[2]]))
     ):
-        roles_by_project[project_id][pid] = {"role": role, "is_key": role in KEY_ROLES}
+        roles_by_project[project_id][pid] = {
+            "role": role,
+            "is_key": role in KEY_ROLES,
+            "joined_on": joined_on,
+            "certified_on": certified.get((project_id, pid)),
+        }
     tags: dict[int, set[str]] = defaultdict(set)
     for project_id, area in tags_qs(ids):
         tags[project_id].add(area)
@@ -265,6 +275,7 @@ def project_facts_build(
                 field={"tags": project_tags, "sensitive": bool(project_tags)},
                 people=[(people[pid], role) for pid, role in roles.items()],
                 ties=tie_facts,
+                records=loaded,
             )
         )
     return out

@@ -130,6 +130,7 @@ def matches_index(rows: Iterable[dict[str, Any]], org_ids: Iterable[int], cache:
                 "entry_name": m["entry__primary_name"],
                 "listed_on": m["entry__listed_on"],
                 "delisted_on": m["entry__delisted_on"],
+                "rating": m.get("entry__raw__rating") or "",
             }
         )
     cache.matches.update(found)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from compliance.portal import pi, pi_attestation
+from compliance.portal import pi, pi_attestation, pi_records
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/<int:pk>/ties/new/", pi.tie_add, name="portal-tie-add"),
@@ -12,4 +12,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/<int:pk>/ties/<int:tie_pk>/end/", pi.tie_end_view, name="portal-tie-end"),
     path("organisations/suggest/", pi.organisation_suggest, name="portal-org-suggest"),
     path("attestation/", pi_attestation.attestation, name="portal-attestation"),
+    path("my-records/", pi_records.my_records, name="portal-my-records"),
+    path("my-records/<str:kind>/new/", pi_records.record_add, name="portal-record-add"),
+    path(
+        "my-records/<str:kind>/<int:record_pk>/edit/",
+        pi_records.record_edit,
+        name="portal-record-edit",
+    ),
+    path(
+        "my-records/<str:kind>/<int:record_pk>/delete/",
+        pi_records.record_delete,
+        name="portal-record-delete",
+    ),
 ]

@@ -54,7 +54,13 @@ def disclosure_gaps(*, person: Person) -> list[Finding]:
     if scenario is None:
         return []
     candidates = (
-        Finding.objects.filter(scenario=scenario, status=Finding.Status.OPEN, tie__person=person)
+        # findings about one tie (R22, about a project, may name a tie without being a gap)
+        Finding.objects.filter(
+            scenario=scenario,
+            status=Finding.Status.OPEN,
+            tie__person=person,
+            subject__startswith="tie:",
+        )
         .exclude(review_status__in=SETTLED)
         .select_related("rule", "project", "tie__organisation")
         .order_by("first_seen", "pk")

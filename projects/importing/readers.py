@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from projects.textcodec import TextEncodingError, TextLines
 
-SHEETS = ("projects", "people", "roles", "ties")
+SHEETS = ("projects", "people", "roles", "ties", "training", "travel", "certifications")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from projects.auditing import BulkChange, record, snapshot
 from projects.importing import fields as f
+from projects.importing import person_records as records
 from projects.importing.readers import ImportProblem, Table, read_csv_stream, read_source
 from projects.importing.report import ImportReport, ProblemLog
 from projects.importing.xlsx import read_xlsx
@@ -34,7 +35,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("programme", "abstract", "start_date", "end_date", "department", "programme_codes"),
     ),
     "people": (("email", "name"), ("orcid", "department")),
-    "roles": (("award_number", "email", "role"), ("sponsor",)),
+    "roles": (("award_number", "email", "role"), ("sponsor", "joined_on")),
     "ties": (
         ("email", "organisation", "kind"),
         (
@@ -50,6 +51,8 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
     ),
 }
+
+COLUMNS.update(records.COLUMNS)  # training, travel, certifications
 
 MSG_MISSING_COLUMN = "missing required column"
 MSG_END_BEFORE_START = "end_date is before start_date"
@@ -77,12 +80,13 @@ class _Planner:
         self.ties: dict[TieKey, _Row] = {}
         self.db_projects: dict[str, set[ProjectKey]] = {}
         self.db_emails: set[str] = set()
+        self.records: dict[str, dict[tuple[Any, ...], records.PlannedRecord]] = {}
 
     def load_references(self) -> None:
         """Fetch, in two queries, the projects and people that roles and ties may refer to."""
         awards: set[str] = set()
         emails: set[str] = set()
-        for name in ("roles", "ties"):
+        for name in ("roles", "ties", *records.SHEETS):
             table = self.tables.get(name)
             if table is None:
                 continue
@@ -128,10 +132,14 @@ class _Planner:
             ("projects", self.plan_projects),
             ("roles", self.plan_roles),
             ("ties", self.plan_ties),
+            *((name, self.plan_records) for name in records.SHEETS),
         ):
             table = self.tables.get(name)
             if table is not None and self.check_columns(table):
                 parse(table)
+
+    def plan_records(self, table: Table) -> None:
+        records.plan_records(self, table)
 
     def plan_people(self, table: Table) -> None:
         parsers: dict[str, Callable[[str], Any]] = {
@@ -222,6 +230,7 @@ class _Planner:
             "email": f.parse_email,
             "role": f.parse_role,
             "sponsor": lambda v: f.parse_sponsor(v) if v else "",
+            "joined_on": f.parse_date,
         }
         for row, data in table.rows:
             values = self.cells(table, row, data, parsers)
@@ -386,11 +395,12 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
     for (pkey, email), rrow in plan.roles.items():
         project, person = projects[pkey], people[email]
         role = existing_roles.get((project.pk, person.pk))
+        role_fields = {"role": rrow.values["role"], "joined_on": rrow.values["joined_on"]}
         if role is None:
-            new_roles.append(Role(project=project, person=person, role=rrow.values["role"]))
-        elif _diff(role, {"role": rrow.values["role"]}):
+            new_roles.append(Role(project=project, person=person, **role_fields))
+        elif _diff(role, role_fields):
             changed_roles.append(role)
-    _write(Role, new_roles, changed_roles, ["role"])
+    _write(Role, new_roles, changed_roles, ["role", "joined_on"])
     tally(
         "roles",
         len(new_roles),
@@ -459,6 +469,7 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             "project_id", flat=True
         )
     )
+    touched |= records.apply_records(plan.records, counts)
     if touched and not report.dry_run:
         ids = sorted(touched)
         transaction.on_commit(lambda: portfolio_changed.send(sender=Project, project_ids=ids))
@@ -508,7 +519,8 @@ def portfolio_import_upload(
                     filename,
                     None,
                     None,
-                    "expected projects.csv, people.csv, roles.csv, ties.csv or one .xlsx",
+                    "expected projects.csv, people.csv, roles.csv, ties.csv, training.csv, "
+                    "travel.csv, certifications.csv or one .xlsx",
                 )
             )
             continue

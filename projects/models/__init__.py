@@ -1,6 +1,8 @@
 """Portfolio data, one module per topic; import models from here (``projects.models``).
 
 - ``portfolio``: organisations, people, projects, roles, ties and field tags;
+- ``person_records``: a person's research-security training, covered international travel and
+  annual MFTRP certifications per award;
 - ``imports``: a record of each run of a data connector (NSF awards, publications, ORCID, CPOS).
 
 No field in this package records ethnicity, national origin or citizenship of a person:
@@ -8,6 +10,7 @@ rules key on ties to organisations, sponsors, fields, dates and disclosure.
 """
 
 from projects.models.imports import ImportRun
+from projects.models.person_records import MftrpCertification, TrainingRecord, TravelRecord
 from projects.models.portfolio import (
     MSG_DISCLOSED_IN_FUTURE,
     MSG_DISCLOSED_ON_WITHOUT_DOCUMENT,
@@ -25,10 +28,13 @@ __all__ = [
     "MSG_DISCLOSED_ON_WITHOUT_DOCUMENT",
     "FieldTag",
     "ImportRun",
+    "MftrpCertification",
     "Organisation",
     "Person",
     "Project",
     "Role",
     "Tie",
     "TimeStamped",
+    "TrainingRecord",
+    "TravelRecord",
 ]

@@ -166,6 +166,11 @@ class Role(TimeStamped):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="roles")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="roles")
     role = models.CharField(max_length=16, choices=RoleKind.choices)
+    joined_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the person joined the award (DOE: training within 30 days of joining).",
+    )
     history = HistoricalRecords()
 
     class Meta:

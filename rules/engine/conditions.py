@@ -24,7 +24,16 @@ from rules.engine.types import DOMAINS, FACTS, MEMBERSHIP_WHEN, NAMESPACE_SCOPE,
 
 Pred = Callable[[Env], bool]
 
-SCOPE_ORDER = {Scope.PROJECT: 0, Scope.PERSON: 1, Scope.TIE: 2, Scope.MATCH: 3}
+# Trip scope branches off person scope: project and person facts are available in it, tie
+# facts are not, and trip facts only there (see _available).
+SCOPE_ORDER = {Scope.PROJECT: 0, Scope.PERSON: 1, Scope.TIE: 2, Scope.MATCH: 3, Scope.TRIP: 1}
+
+
+def _available(needed: Scope, scope: Scope) -> bool:
+    if needed == Scope.TRIP:
+        return scope == Scope.TRIP
+    return SCOPE_ORDER[needed] <= SCOPE_ORDER[scope]
+
 
 # operator -> fact types it accepts
 OPERATORS: dict[str, frozenset[T]] = {
@@ -133,7 +142,7 @@ class Compiler:
             if other != kind:
                 raise ConditionError(path, f"cannot compare {kind.value} with {other.value}")
             return getter(value["fact"])
-        if kind == T.DATE:
+        if kind == T.DATE and op != "is_empty":
             return self.date_value(path, value)
         if isinstance(value, Mapping) and set(value) == {"param"}:
             value = self.param(f"{path}.param", value["param"])
@@ -205,7 +214,7 @@ class Compiler:
         name = node["fact"]
         kind = self.fact_type(f"{path}.fact", name)
         needed = NAMESPACE_SCOPE[name.split(".")[0]]
-        if SCOPE_ORDER[needed] > SCOPE_ORDER[scope]:
+        if not _available(needed, scope):
             raise ConditionError(
                 f"{path}.fact",
                 f"{name} is only available inside a quantifier over "
@@ -297,6 +306,8 @@ def getter(name: str) -> Callable[[Env], Any]:
         return lambda env: env.ns["tie"].get("project_id") == env.ns["project"]["id"]
     if name == "tie.disclosed":
         return lambda env: bool(env.ns["tie"].get("disclosed_in"))
+    if name == "trip.preauthorised":
+        return lambda env: env.ns["trip"].get("preauthorised_on") is not None
     return lambda env: env.ns[ns].get(key)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,9 @@ class ProjectFacts:
     field: dict[str, Any]
     people: list[tuple[dict[str, Any], dict[str, Any]]]  # (person, role)
     ties: list[TieFacts]
+    # Which kinds of person records the portfolio holds at all (records.training, ...): a
+    # missing record only counts as a gap where the institution keeps such records.
+    records: dict[str, bool] = dataclasses.field(default_factory=dict)
 
 
 Binding = dict[str, Any] | TieFacts
@@ -36,7 +40,11 @@ class Env:
     def __init__(self, facts: ProjectFacts, today: date, params: Mapping[str, Any]) -> None:
         self.facts = facts
         self.today = today
-        self.ns: dict[str, Any] = {"project": facts.project, "field": facts.field}
+        self.ns: dict[str, Any] = {
+            "project": facts.project,
+            "field": facts.field,
+            "records": facts.records,
+        }
         self.trace: list[str] = []
         self.values: dict[str, str] = {}
         self.current_tie: TieFacts | None = None
@@ -81,6 +89,9 @@ class Env:
             for t in facts.ties:
                 if t.person["id"] == person_id:
                     yield t
+        elif name == "person_trips":
+            for trip in self.ns["person"].get("trips", ()):
+                yield {"trip": trip}
         elif name == "matches":
             for m in self.matches():
                 yield {"match": m}

@@ -40,6 +40,13 @@ RULE_STATUSES = ("enacted", "guidance", "policy", "proposed", "advisory")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}|\{today\}")
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 TemplatePart = str | tuple[str, str]  # literal text, or a (namespace, key) placeholder
+# How an explanation shows an empty date that means something.
+EMPTY_TEXT = {
+    ("tie", "end_date"): "ongoing",
+    ("person", "training_on"): "none",
+    ("role", "certified_on"): "none",
+    ("trip", "returned_on"): "not known",
+}
 
 
 @dataclass
@@ -197,11 +204,13 @@ def compile_rule(
         if m.group(0) != "{today}" and m.group(1) not in {
             "project",
             "field",
+            "records",
             "person",
             "role",
             "tie",
             "org",
             "match",
+            "trip",
             "param",
             "value",
         }:
@@ -282,7 +291,7 @@ def _placeholder(part: tuple[str, str], env: Env, params: Mapping[str, Any]) -> 
     else:
         found = (env.ns.get(ns) or {}).get(key)
     if found is None:
-        return "ongoing" if (ns, key) == ("tie", "end_date") else "?"
+        return EMPTY_TEXT.get((ns, key), "?")
     if isinstance(found, date):
         return found.isoformat()
     if isinstance(found, float):

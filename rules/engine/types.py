@@ -24,17 +24,20 @@ class Scope(Enum):
     PERSON = "person"
     TIE = "tie"
     MATCH = "match"
+    TRIP = "trip"  # inside a quantifier over a person's trips (a branch of person scope)
 
 
 # Namespace -> the scope that makes it available.
 NAMESPACE_SCOPE: dict[str, Scope] = {
     "project": Scope.PROJECT,
     "field": Scope.PROJECT,
+    "records": Scope.PROJECT,
     "person": Scope.PERSON,
     "role": Scope.PERSON,
     "tie": Scope.TIE,
     "org": Scope.TIE,
     "match": Scope.MATCH,
+    "trip": Scope.TRIP,
 }
 
 FACTS: dict[str, tuple[T, str]] = {
@@ -51,11 +54,24 @@ FACTS: dict[str, tuple[T, str]] = {
     "project.fundamental_research": (T.BOOL, "fundamental research (yes/no)"),
     "field.tags": (T.SET, "CET 2024 area codes tagged on the project (confidence at threshold)"),
     "field.sensitive": (T.BOOL, "the project has at least one sensitive-field tag"),
+    "records.training": (T.BOOL, "the portfolio holds research-security training records"),
+    "records.certifications": (T.BOOL, "the portfolio holds MFTRP certification records"),
+    "records.travel": (T.BOOL, "the portfolio holds covered international travel records"),
     "person.id": (T.NUM, "database id"),
     "person.name": (T.STR, "name"),
     "person.department": (T.STR, "department"),
+    "person.training_on": (
+        T.DATE,
+        "date of the person's latest research-security training; empty if none is recorded",
+    ),
+    "person.training_course": (T.STR, "course of that latest training"),
     "role.role": (T.STR, "pi, co_pi, senior_key, other; empty when not on the project"),
     "role.is_key": (T.BOOL, "PI, co-PI or senior/key personnel on this project"),
+    "role.joined_on": (T.DATE, "when the person joined this award; empty if not recorded"),
+    "role.certified_on": (
+        T.DATE,
+        "latest MFTRP certification of the person on this award; empty if none is recorded",
+    ),
     "tie.id": (T.NUM, "database id"),
     "tie.kind": (T.STR, "tie kind (docs/import-format.md)"),
     "tie.start_date": (T.DATE, "start of the tie"),
@@ -78,6 +94,15 @@ FACTS: dict[str, tuple[T, str]] = {
     "match.listed_on": (T.DATE, "date the entry was listed"),
     "match.delisted_on": (T.DATE, "date the entry was delisted; empty if still listed"),
     "match.entry_name": (T.STR, "the list entry's primary name"),
+    "match.rating": (T.STR, "advisory lists: the entry's rating (e.g. Very high, High)"),
+    "trip.id": (T.NUM, "database id of the travel record"),
+    "trip.country": (T.STR, "destination country of the trip, ISO 3166 alpha-2"),
+    "trip.departed_on": (T.DATE, "departure date"),
+    "trip.returned_on": (T.DATE, "return date; empty if not known"),
+    "trip.preauthorised": (T.BOOL, "the institution pre-authorised the trip"),
+    "trip.preauthorised_on": (T.DATE, "date of the pre-authorisation; empty if none"),
+    "trip.reference": (T.STR, "pre-authorisation reference"),
+    "trip.purpose": (T.STR, "purpose of the trip"),
 }
 
 # Quantifier domains: name -> (scope required, scope inside)
@@ -89,6 +114,7 @@ DOMAINS: dict[str, tuple[Scope, Scope, str]] = {
     "project_ties": (Scope.PROJECT, Scope.TIE, "ties recorded as part of this project"),
     "person_ties": (Scope.PERSON, Scope.TIE, "ties of the person in scope"),
     "matches": (Scope.TIE, Scope.MATCH, "list matches of the tie's organisation"),
+    "person_trips": (Scope.PERSON, Scope.TRIP, "covered international trips of the person"),
 }
 
 # for_each: what one finding is about.

@@ -99,6 +99,7 @@ def test_the_demo_loads_every_list_the_rules_read_and_exercises_every_rule(
     list_import(
         fmt="csl-csv", path=ROOT / "seeds" / "lists" / "csl" / "csl_demo_sample_2023-11-30.csv"
     )
+    list_import(fmt="advisory-csv", path=ROOT / "seeds" / "demo" / "advisory_demo_2026-06-01.csv")
     rules_load(directory=ROOT / "seeds" / "rules")
     coverage = rule_lists()
     assert all(not r.missing for r in coverage.values()), [

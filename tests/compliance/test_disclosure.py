@@ -260,3 +260,18 @@ def test_the_project_page_names_the_disclosure_documents_in_words(pi_project: An
     assert DISCLOSURE_DOCUMENTS["current_pending"] in page
     assert DISCLOSURE_DOCUMENTS["other_support"] in page
     assert "current_pending" not in page and "other_support" not in page
+
+
+def test_an_nsf_trust_finding_naming_the_tie_is_no_gap_of_its_own(
+    talent: dict[str, Any],
+) -> None:
+    """R22 (about the project) reads disclosure facts and names the tie it found, but the gap
+    is the tie's own R03 finding: explaining that one lets the person attest."""
+    from projects.models import FieldTag
+
+    project, pi, tie = talent["project"], talent["pi"], talent["tie"]
+    FieldTag.objects.create(project=project, area="quantum", method="reviewer", source="reviewer")
+    _evaluate()
+    [trust] = Finding.objects.filter(rule__key="R22", scenario__code="current", project=project)
+    assert trust.subject == "project" and trust.tie_id == tie.pk
+    assert disclosure_gaps(person=pi.person) == [talent["finding"]]

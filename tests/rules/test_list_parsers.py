@@ -51,8 +51,8 @@ def by_name(entries: list[ParsedEntry], name: str) -> ParsedEntry:
 # ------------------------------------------------------------------------- registry
 
 
-def test_registry_has_the_four_formats() -> None:
-    assert set(PARSERS) == {"csl-csv", "csl-json", "ofac-sdn", "grantcheck-yaml"}
+def test_registry_has_the_five_formats() -> None:
+    assert set(PARSERS) == {"csl-csv", "csl-json", "ofac-sdn", "grantcheck-yaml", "advisory-csv"}
 
 
 def test_unknown_format_lists_the_known_ones() -> None:

@@ -33,13 +33,13 @@ def loaded(db: None) -> None:
 def test_load_rules_twice_is_a_no_op() -> None:
     first = io.StringIO()
     call_command("load_rules", stdout=first)
-    assert "versions_new 13" in first.getvalue()
+    assert "versions_new 18" in first.getvalue()
     versions = RuleVersion.objects.count()
     second = io.StringIO()
     call_command("load_rules", stdout=second)
     assert "versions_new 0" in second.getvalue() and "versions_new 1" not in second.getvalue()
-    assert RuleVersion.objects.count() == versions == 17
-    assert RuleVersion.objects.filter(status="published").count() == 17
+    assert RuleVersion.objects.count() == versions == 22
+    assert RuleVersion.objects.filter(status="published").count() == 22
 
 
 @pytest.mark.django_db
@@ -105,6 +105,14 @@ def test_unconfirmed_values_are_parameters_marked_as_such(loaded: None) -> None:
         PackParameter.objects.filter(status="UNCONFIRMED").values_list("name", flat=True)
     )
     assert {"dod_expanded_lists", "ftrp_lookback_years", "safe_hostile_entity_lists"} <= unconfirmed
+    # R17's covered roles, R20's "current" window, R22's CHIPS key technology areas (DOMAIN.md
+    # §5.2 UNCONFIRMED) and R24's advisory lists
+    assert {
+        "training_covered_roles",
+        "travel_lookback_days",
+        "trust_phase2_areas",
+        "advisory_lists",
+    } <= unconfirmed
 
 
 @pytest.mark.django_db

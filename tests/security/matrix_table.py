@@ -70,6 +70,11 @@ API_OFFICE = by(403, 403, 403, 403, 403, 200, 200, 200)
 API_WRITE_REFUSED = by(403, 405, 405, 405, 405, 405, 405, 405)  # read-only endpoints
 API_ADMIN_WRITE = by(403, 403, 403, 403, 403, 403, 403, 400)
 ADMIN_SITE = by(302, 302, 302, 302, 302, 302, 302, 200)  # Django admin: staff only
+OWN_RECORD_API = by(403, 404, 200, 404, 404, 200, 200, 200)  # the PI's own training/trip/...
+# "My records": people keep their own; users without a person record may not (403); another
+# person's record is not found (404). Empty writes re-render the form with its errors (200).
+HAS_PERSON = by(302, 403, 200, 200, 200, 403, 403, 403)
+OWN_RECORD = by(302, 403, 200, 404, 404, 403, 403, 403)
 
 
 def _mine(w: World) -> int:
@@ -175,6 +180,18 @@ ROWS: dict[str, Row] = {
             "POST": by(302, 404, 200, 200, 403, 200, 403, 200),
         },
         data={"end_date": "not a date"},
+    ),
+    "my-records/": Row("/my-records/", {"GET": SIGNED_IN}),
+    "my-records/<str:kind>/new/": Row(
+        "/my-records/training/new/", {"GET": HAS_PERSON, "POST": HAS_PERSON}
+    ),
+    "my-records/<str:kind>/<int:record_pk>/edit/": Row(
+        lambda w: f"/my-records/travel/{w.objects['pi_trip_pk']}/edit/",
+        {"GET": OWN_RECORD, "POST": OWN_RECORD},
+    ),
+    "my-records/<str:kind>/<int:record_pk>/delete/": Row(
+        lambda w: f"/my-records/training/{w.objects['pi_training_pk']}/delete/",
+        {"GET": OWN_RECORD, "POST": OWN_RECORD},
     ),
     # htmx fragment: anyone with a role, and the research office
     "organisations/suggest/": Row(
@@ -315,6 +332,10 @@ ROWS: dict[str, Row] = {
     **api("roles", API_LIST, API_ON_PROJECT, _o("pi_role_pk")),
     **api("organisations", API_LIST, API_ON_PROJECT, _o("open_org_pk")),
     **api("ties", API_LIST, API_ON_PROJECT, lambda w: w.unscoped_tie.pk),  # type: ignore[union-attr]
+    # a person's own records: the research office sees all, anyone else only their own
+    **api("trainings", API_LIST, OWN_RECORD_API, _o("pi_training_pk")),
+    **api("trips", API_LIST, OWN_RECORD_API, _o("pi_trip_pk")),
+    **api("certifications", API_LIST, OWN_RECORD_API, _o("pi_certification_pk")),
     **api("lists", API_LIST, API_LIST, _o("list_pk")),
     **api("list-versions", API_LIST, API_LIST, lambda w: w.objects["list_version"].pk),
     **api("rule-packs", API_LIST, API_LIST, _o("pack_pk")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from compliance.models import Notification, RecheckRun, ReportExport
-from projects.models import ImportRun, Role, Tie
+from projects.models import (
+    ImportRun,
+    MftrpCertification,
+    Role,
+    Tie,
+    TrainingRecord,
+    TravelRecord,
+)
 from rules.models import (
     ListVersion,
     OrganisationMatch,
@@ -74,7 +82,7 @@ def _matrix_world() -> World:
     list_import(fmt="grantcheck-yaml", path=ROOT / "seeds" / "lists")
     rules_load(directory=ROOT / "seeds" / "rules")
     w = build_world(rules=False)
-    assert w.other is not None
+    assert w.other is not None and w.mine is not None
     listed = OrganisationFactory.create(name="Harbin Institute of Technology", country="CN")
     TieFactory.create(person=w.other, organisation=listed, kind="visiting_at")
     organisations_screen(organisation_ids=[listed.pk])
@@ -91,6 +99,15 @@ def _matrix_world() -> World:
         list_pk=ReferenceList.objects.first().pk,  # type: ignore[union-attr]
         scenario=Scenario.objects.first(),
         pi_role_pk=Role.objects.get(person__user=pi).pk,
+        pi_training_pk=TrainingRecord.objects.create(
+            person=pi.person, course="CITI Research Security", completed_on=date(2025, 1, 10)
+        ).pk,
+        pi_trip_pk=TravelRecord.objects.create(
+            person=pi.person, destination_country="CN", departed_on=date(2026, 6, 1)
+        ).pk,
+        pi_certification_pk=MftrpCertification.objects.create(
+            person=pi.person, project=w.mine, certified_on=date(2025, 6, 1)
+        ).pk,
         open_org_pk=Tie.objects.get(pk=w.unscoped_tie.pk).organisation_id,  # type: ignore[union-attr]
         run_pk=RecheckRun.objects.create(trigger="matrix").pk,
         import_run_pk=ImportRun.objects.create(connector="nsf_awards", source="matrix.tar.gz").pk,

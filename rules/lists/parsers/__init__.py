@@ -5,6 +5,7 @@ Formats (``PARSERS`` keys):
 * ``csl-csv`` / ``csl-json``: trade.gov Consolidated Screening List; one list per CSL source.
 * ``ofac-sdn``: OFAC legacy CSV set (a directory holding sdn.csv, alt.csv, add.csv).
 * ``grantcheck-yaml``: our curated lists and alias table in ``seeds/lists/``.
+* ``advisory-csv``: advisory counterpart ratings (name, aliases, rating, source, licence note).
 
 Every parser raises :class:`ListFormatError` (path, line, field, message) on malformed input.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from rules.lists.parsers.advisory import parse_advisory_csv
 from rules.lists.parsers.base import (
     ALIAS_KINDS,
     ENTITY_TYPES,
@@ -40,6 +42,7 @@ PARSERS: dict[str, Callable[[Path], ParseResult]] = {
     "csl-json": parse_csl_json,
     "ofac-sdn": parse_ofac_sdn,
     "grantcheck-yaml": parse_grantcheck_yaml,
+    "advisory-csv": parse_advisory_csv,
 }
 
 

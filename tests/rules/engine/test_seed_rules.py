@@ -11,6 +11,7 @@ import yaml
 
 from rules.engine import CompiledScenario, ProjectFacts, compile_scenario, evaluate_project
 from tests.rules.engine.helpers import TODAY, facts, match, person, role, tie
+from tests.rules.engine.seed_cases_people import PEOPLE_CASES
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds" / "rules"
 PACKS = ["current", "fields", "safe_research_act", "s4525_hr8901", "s2755"]
@@ -258,6 +259,9 @@ CASES: list[tuple[str, ProjectFacts, ProjectFacts]] = [
         ),
     ),
 ]
+
+
+CASES += PEOPLE_CASES
 
 
 @pytest.mark.parametrize(("rule", "positive", "negative"), CASES, ids=[c[0] for c in CASES])
