@@ -42,7 +42,7 @@ from rules.lists.parsers import (  # noqa: E402
     load_alias_table,
     parse_list,
 )
-from rules.screening import IndexEntry, Match, ScreeningIndex, Thresholds  # noqa: E402
+from rules.screening import IndexEntry, Match, Screener, ScreeningIndex, Thresholds  # noqa: E402
 from rules.screening.confusables import screen_folded  # noqa: E402
 
 CSL_FILE = Path("trade-gov-csl") / "csl_2023-11-30.csv"
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - t0
     names = sum(1 + len(e.aliases) for e in entries)
     t0 = time.perf_counter()
-    index = ScreeningIndex(entries)
+    index = Screener(entries)
     build_s = time.perf_counter() - t0
     print(f"entries: {len(entries)}  names+aliases: {names}  indexed names: {index.name_count}")
     print(f"load: {load_s:.2f}s  index build: {build_s:.2f}s")

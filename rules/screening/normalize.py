@@ -302,6 +302,7 @@ def _subunit_split(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
             return [tokens[: i + 1], tokens[i + 1 :]]
         if (
             token in SUBUNIT_HEADS
+            and (token not in ("state", "key") or tokens[i + 1] in ("key", "laboratory"))
             and i >= 2
             and any(t in _NAME_HEADS for t in tokens[:i])
             and tokens[i - 1] not in STOPWORDS

@@ -20,7 +20,7 @@ from rules.models import (
     OrganisationMatchReview,
     ScreeningRun,
 )
-from rules.screening import IndexEntry, Match, ScreeningIndex, Thresholds
+from rules.screening import IndexEntry, Match, ScreeningIndex, Screener, Thresholds
 from rules.screening.confusables import screen_folded
 from rules.signals import organisation_match_rejected, organisations_rescreened
 
@@ -108,7 +108,7 @@ def _build_index(version_ids: Sequence[int]) -> tuple[ScreeningIndex, dict[int, 
             )
         )
         refs[pk] = EntryRef(pk, list_id, code, ext, version_id)
-    return ScreeningIndex(entries), refs
+    return Screener(entries), refs
 
 
 INDEX = _IndexCache()
