@@ -47,6 +47,7 @@ INDUSTRY = wordset(
 )
 _COMPANY_WORDS = GENERIC | frozenset({"group", "holding", "holdings"})
 _COUNTRY_WORDS = frozenset({"china", "chinese", "russia", "russian", "iran", "iranian", "korea"})
+_WORD_RE = re.compile(r"[^\W\d_]+")
 _PAREN_RE = re.compile(r"\(([^()]+)\)\s*\.?\s*$")
 OFFSHORE = frozenset({"KY", "VG", "BM", "JE", "GG", "IM", "SC", "MH", "BS", "WS", "AI", "TC"})
 
@@ -126,9 +127,9 @@ class BrandMatcher:
 
     def match(self, query: str, accepted: set[int]) -> list[BrandHit]:
         """Brand hits in ``query``; ``accepted``: entries the whole-name index accepted."""
-        if not self._owners:
+        if not self._owners or self._owners.keys().isdisjoint(_WORD_RE.findall(query.lower())):
             return []
-        places = place_countries(all_tokens(query))
+        places: set[str] | None = None
         out: list[BrandHit] = []
         for units in parse_units(query):
             for unit in units:
@@ -142,6 +143,8 @@ class BrandMatcher:
                 if any(o in accepted for o in owners):
                     continue
                 industry = [t for t in rest if t in INDUSTRY and t not in _COMPANY_WORDS]
+                if places is None:
+                    places = place_countries(all_tokens(query))
                 for owner in owners:
                     if len(owners) > 1 and not all(t in self._words[owner] for t in industry):
                         continue

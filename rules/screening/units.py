@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from rules.screening.dictionary import is_english_word
@@ -89,17 +90,19 @@ def unit_kind(text: str, tokens: tuple[str, ...]) -> str:
     return "other"
 
 
-def parse_units(text: str) -> list[list[Unit]]:
-    """The units of each ``;``-separated affiliation in ``text``, in order."""
-    out: list[list[Unit]] = []
+@lru_cache(maxsize=512)
+def parse_units(text: str) -> tuple[tuple[Unit, ...], ...]:
+    """The units of each ``;``-separated affiliation in ``text``, in order (cached: the
+    screener's rules each read them)."""
+    out: list[tuple[Unit, ...]] = []
     for group in re.split(r"[;\n|]", _clean_affiliation(text)):
         units: list[Unit] = []
         for segment in _segments(group):
             tokens = tuple(tokens_of(segment))
             units.append(Unit(unit_kind(segment, tokens), segment, tokens))
         if units:
-            out.append(units)
-    return out
+            out.append(tuple(units))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -170,11 +173,20 @@ def _covers(query: tuple[str, ...], lab: _Lab) -> bool:
 
 
 _REORDER_HEADS = frozenset({"institute", "academy", "college"})
+#: A unit word or ordinal, then "of", then a parent word, in one comma-separated part.
+_TAIL_RE = re.compile(
+    r"(?:institut|academ|lab|cent|branch|factory|\d(?:st|nd|rd|th)\b|first|second|third|"
+    r"fourth|fifth|sixth)[^,;]*\bof\b[^,;]*\b(?:corp|group|co\b|compan|academ|universit)",
+    re.IGNORECASE,
+)
+_REORDER_RE = re.compile(r"\b(?:inst|acad|coll)", re.IGNORECASE)
 
 
 def institution_reorders(text: str) -> list[str]:
     """'<Name> <Field> Institute' units rewritten '<Name> Institute of <Field>'."""
     out: list[str] = []
+    if _REORDER_RE.search(text) is None:
+        return out
     for units in parse_units(text):
         for unit in units:
             tokens = [t for t in unit.tokens if t not in STOPWORDS or t == "and"]
@@ -249,7 +261,7 @@ class UnitMatcher:
     @staticmethod
     def parent_tails(text: str) -> list[str]:
         """Parent organisations named after 'of' in a unit ("... Institute of <Group>")."""
-        if " of " not in text.lower():
+        if _TAIL_RE.search(text) is None:
             return []
         tails: list[str] = []
         for units in parse_units(text):
