@@ -17,7 +17,8 @@ from rules.models.lists import listing_status
 from rules.services.screening import names_screen, organisations_screen
 from tests.factories import OrganisationFactory
 
-MEGVII = "Beijing Megvii Technology Co., Ltd. (Megvii)"  # 1260H row listed 2024-01-31, delisted 2025-01-07
+#: The 1260H row listed 2024-01-31 and delisted 2025-01-07.
+MEGVII = "Beijing Megvii Technology Co., Ltd. (Megvii)"
 
 
 def test_listing_status_reads_the_dates_as_rule_r29_does() -> None:
