@@ -19,7 +19,7 @@ from dataclasses import replace
 from rules.screening.brands import BrandMatcher
 from rules.screening.index import IndexEntry, Match, ScreeningIndex, Thresholds
 from rules.screening.normalize import normalize
-from rules.screening.units import UnitMatcher, institution_reorders
+from rules.screening.units import UnitMatcher, dash_parts, institution_reorders
 from rules.screening.vocab import GENERIC
 
 REORDER_PENALTY = 0.04
@@ -63,7 +63,7 @@ class Screener(ScreeningIndex):
             if prev is None or match.score > prev.score:
                 found[match.key] = match
 
-        for tail in self._units.parent_tails(query):
+        for tail in [*self._units.parent_tails(query), *dash_parts(query)]:
             for match in ScreeningIndex.screen(self, tail, thresholds=limits, limit=20):
                 offer(match)
         for text in institution_reorders(query):

@@ -17,6 +17,9 @@ separates affiliations), each unit typed ``lab``, ``institute``, ``school``, ``h
   "Moscow Institute of Physics and Technology" (:func:`institution_reorders`); the screener
   keeps such matches only for institutions, not companies ("Beijing Genomics Institute" is a
   company's former name, "Beijing Institute of Genomics" an academy's institute).
+* **parts joined by a spaced dash**: "Ural State Technical University - UPI" and "Russian
+  Federal Nuclear Center - Zababakhin Institute" are screened part by part
+  (:func:`dash_parts`).
 * **a unit's parent**: "the 14th Research Institute of China Electronics Technology Group
   Corporation" or "the Second Academy of China Aerospace Science and Industry Corporation"
   names its parent group after "of"; that tail is screened on its own, as a name.
@@ -201,6 +204,20 @@ def institution_reorders(text: str) -> list[str]:
             name = " ".join([*tokens[:first_field], tokens[-1], "of", *field])
             if name not in out:
                 out.append(name)
+    return out
+
+
+def dash_parts(text: str) -> list[str]:
+    """The parts of a unit written "<name> - <name>" (a spaced dash), each of two words or more."""
+    out: list[str] = []
+    if _DASH_RE.search(text) is None:
+        return out
+    for units in parse_units(text):
+        for unit in units:
+            for part in _DASH_RE.split(unit.text):
+                part = part.strip()
+                if part != unit.text and len(content_tokens(tokens_of(part))) >= 2:
+                    out.append(part)
     return out
 
 
