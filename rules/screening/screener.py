@@ -23,6 +23,7 @@ from rules.screening.units import UnitMatcher, dash_parts, institution_reorders
 from rules.screening.vocab import GENERIC
 
 REORDER_PENALTY = 0.04
+TYPO_MEMO_SIZE = 50_000
 _COMPANY = GENERIC | {"group", "holding", "holdings"}
 
 _METHOD_RANK = {"exact": 0, "alias": 1, "fuzzy": 2}
@@ -32,6 +33,7 @@ class Screener(ScreeningIndex):
     """Whole-name index plus unit and brand rules (see the module docstring)."""
 
     def __init__(self, entries: Iterable[IndexEntry]) -> None:
+        self._typo_memo: dict[str, dict[str, float]] = {}
         super().__init__(entries)
         self._entry_of: dict[Hashable, int] = {e.key: i for i, e in enumerate(self.entries)}
         self._units = UnitMatcher(
@@ -40,6 +42,17 @@ class Screener(ScreeningIndex):
         self._brands = BrandMatcher(
             [(i, e.country, e.name, e.aliases) for i, e in enumerate(self.entries)]
         )
+
+    def _typos(self, token: str) -> dict[str, float]:
+        """The index's typo candidates of a query word, remembered across queries (the same
+        words recur in affiliations: "university", "engineering", "laboratory")."""
+        memo = self._typo_memo
+        found = memo.get(token)
+        if found is None:
+            if len(memo) >= TYPO_MEMO_SIZE:
+                memo.clear()
+            found = memo[token] = super()._typos(token)
+        return found
 
     def screen(
         self, query: str, *, thresholds: Thresholds | None = None, limit: int = 10
