@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from projects.models import FieldTag
 from projects.vocabulary import Sponsor
-from rules.models import OrganisationMatch, Scenario
+from rules.models import ListEntry, OrganisationMatch, Scenario
 
 #: Heading of the base scenario on a PI's pages (what applies now).
 TODAY: Final = "Today"
@@ -120,3 +120,15 @@ def match_outcome(match: OrganisationMatch) -> str:
     if match.decision == OrganisationMatch.Decision.ACCEPT:
         return f"accepted automatically (matched on {method}); no review needed"
     return f"awaiting a reviewer (matched on {method}, below the auto-accept score)"
+
+
+def listing_label(entry: ListEntry) -> str:
+    """Whether a list entry is current or delisted, with its dates, in words."""
+    status = entry.listing_status
+    listed = f"listed {entry.listed_on:%Y-%m-%d}" if entry.listed_on else ""
+    if status == "delisted":
+        text = f"delisted on {entry.delisted_on:%Y-%m-%d}"
+        return f"{text} ({listed})" if listed else text
+    if status == "not yet listed":
+        return f"not yet listed (from {entry.listed_on:%Y-%m-%d})"
+    return f"current ({listed})" if listed else "current"

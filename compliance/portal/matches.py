@@ -45,6 +45,7 @@ def match_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(review_status=state)
     if list_code:
         qs = qs.filter(reference_list__code=list_code)
+    qs = qs.select_related("entry", "organisation", "reference_list")
     qs = qs.annotate(ties=Count("organisation__ties")).order_by("-score", "pk")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     keep = request.GET.copy()

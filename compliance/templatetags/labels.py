@@ -1,6 +1,6 @@
 """Template filters for human labels: {% load labels %} then ``{{ p.sponsor|sponsor }}``,
 ``{{ amount|usd }}``, ``{{ tag|field_tag }}``, ``{{ match|match_outcome }}``,
-``{{ finding.scenario|scenario }}`` (see compliance.labels)."""
+``{{ finding.scenario|scenario }}``, ``{{ match.entry|listing }}`` (see compliance.labels)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django import template
 from compliance import labels
 from projects.models import FieldTag
 from projects.vocabulary import DISCLOSURE_DOCUMENTS
-from rules.models import OrganisationMatch, Scenario
+from rules.models import ListEntry, OrganisationMatch, Scenario
 
 register = template.Library()
 
@@ -52,3 +52,9 @@ def choice(value: Any, choices_owner: Any) -> str:
 def disclosure_documents(codes: Any) -> str:
     """``{{ tie.disclosed_in|disclosure_documents }}``: where a tie was disclosed, in words."""
     return "; ".join(DISCLOSURE_DOCUMENTS.get(code, code) for code in codes or [])
+
+
+@register.filter
+def listing(entry: ListEntry) -> str:
+    """``{{ match.entry|listing }}``: "current (listed 2021-06-03)" or "delisted on ..."."""
+    return labels.listing_label(entry)

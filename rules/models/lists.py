@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from projects.models import Organisation
 
@@ -88,6 +91,27 @@ class ListEntry(models.Model):
     @property
     def alias_names(self) -> list[str]:
         return [a["name"] for a in self.aliases]
+
+    def status_on(self, day: date) -> str:
+        """'current', 'delisted' (on or before ``day``) or 'not yet listed' (after it)."""
+        return listing_status(self.listed_on, self.delisted_on, day)
+
+    @property
+    def listing_status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    def alias_kind(self, name: str | None) -> str:
+        """The kind ('former', 'aka', ...) of the alias called ``name``; '' if none."""
+        return next((a.get("kind", "") for a in self.aliases if name and a["name"] == name), "")
+
+
+def listing_status(listed_on: date | None, delisted_on: date | None, day: date) -> str:
+    """Whether an entry with these dates is listed on ``day`` (as rule R29 reads them)."""
+    if delisted_on is not None and delisted_on <= day:
+        return "delisted"
+    if listed_on is not None and listed_on > day:
+        return "not yet listed"
+    return "current"
 
 
 class CuratedAlias(models.Model):
@@ -216,6 +240,12 @@ class OrganisationMatch(models.Model):
         if self.review_status == self.Review.REJECTED:
             return False
         return self.review_status == self.Review.CONFIRMED or self.decision == self.Decision.ACCEPT
+
+    @property
+    def on_former_name(self) -> bool:
+        """Whether the name that matched is one the entry no longer uses (alias of kind
+        'former', e.g. "Third Military Medical University" for Army Medical University)."""
+        return bool(self.alias) and self.entry.alias_kind(self.alias) == "former"
 
 
 class OrganisationMatchReview(models.Model):

@@ -59,6 +59,9 @@ _ADDRESS_WORDS = wordset(
     road rd street st avenue ave lane boulevard blvd building bldg floor room box po no
     """
 )
+_PHRASES_BY_FIRST: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+for _phrase, _replacement in PHRASES.items():
+    _PHRASES_BY_FIRST.setdefault(_phrase[0], []).append((_phrase, _replacement))
 _UNIVERSITY = "university"
 _OF = "of"
 _NAME_HEADS = frozenset({"university", "institute", "academy", "college", "school", "polytechnic"})
@@ -117,7 +120,7 @@ def _apply_phrases(tokens: list[str]) -> list[str]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
-        for phrase, replacement in PHRASES.items():
+        for phrase, replacement in _PHRASES_BY_FIRST.get(tokens[i], ()):
             n = len(phrase)
             if tuple(tokens[i : i + n]) == phrase:
                 out.extend(replacement)
@@ -302,6 +305,7 @@ def _subunit_split(tokens: tuple[str, ...]) -> list[tuple[str, ...]]:
             return [tokens[: i + 1], tokens[i + 1 :]]
         if (
             token in SUBUNIT_HEADS
+            and (token not in ("state", "key") or tokens[i + 1] in ("key", "laboratory"))
             and i >= 2
             and any(t in _NAME_HEADS for t in tokens[:i])
             and tokens[i - 1] not in STOPWORDS

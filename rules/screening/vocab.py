@@ -397,3 +397,14 @@ TRAD_TO_SIMP: dict[int, int] = str.maketrans(
     "學國東華電機業與軍醫藥農師範體術聯際開發實驗導網絡訊飛陽濱爾慶廣長門閩蘭寧陝灣遼黃龍氣產廠場員會協書圖專資質貿財經濟礦鐵鋼艦戰衛裝備彈劍測繪遙數據計處熱動紅線傳現環視顯頻類響應廈蘇滬漢臺內貴雲興億達鋒設訓練號總參謀陸團隊層級點擊選擇製車輕輸運郵遞務為積腦礎壓檢儀島進區縣鄉鎮莊澤鄭齊魯贛粵瓊隴晉寶銀錢鐘鍾間關閣聞問覺試認識語課論講讀護療養態優價創勞軌輪遠連邊將園圓營費賽買賣張陳劉楊趙吳鄧葉蕭蔣羅鄒譚顧龔閻韓馮盧錦綠藍維織組紡統劃儲聽聲溫館廳庫屬歷萬兩個們來時從後裡這還對風臨濕歐亞義證藝獸軟雙極譜燒橋樑鑒標準",
     "学国东华电机业与军医药农师范体术联际开发实验导网络讯飞阳滨尔庆广长门闽兰宁陕湾辽黄龙气产厂场员会协书图专资质贸财经济矿铁钢舰战卫装备弹剑测绘遥数据计处热动红线传现环视显频类响应厦苏沪汉台内贵云兴亿达锋设训练号总参谋陆团队层级点击选择制车轻输运邮递务为积脑础压检仪岛进区县乡镇庄泽郑齐鲁赣粤琼陇晋宝银钱钟钟间关阁闻问觉试认识语课论讲读护疗养态优价创劳轨轮远连边将园圆营费赛买卖张陈刘杨赵吴邓叶萧蒋罗邹谭顾龚阎韩冯卢锦绿蓝维织组纺统划储听声温馆厅库属历万两个们来时从后里这还对风临湿欧亚义证艺兽软双极谱烧桥梁鉴标准",
 )
+from rules.screening.wos import (  # noqa: E402
+    EXTRA_SEMI_GENERIC,
+    SPLIT_PINYIN,
+    WOS_ABBREVIATIONS,
+    WOS_AMBIGUOUS,
+)
+
+ABBREVIATIONS.update({k: v for k, v in WOS_ABBREVIATIONS.items() if k not in ABBREVIATIONS})
+AMBIGUOUS.update({k: v for k, v in WOS_AMBIGUOUS.items() if k not in AMBIGUOUS})
+PHRASES.update({k: v for k, v in SPLIT_PINYIN.items() if k not in PHRASES})
+SEMI_GENERIC = SEMI_GENERIC | EXTRA_SEMI_GENERIC

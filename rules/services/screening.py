@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, cast
 
 from django.conf import settings
@@ -20,7 +21,8 @@ from rules.models import (
     OrganisationMatchReview,
     ScreeningRun,
 )
-from rules.screening import IndexEntry, Match, ScreeningIndex, Thresholds
+from rules.models.lists import listing_status
+from rules.screening import IndexEntry, Match, Screener, ScreeningIndex, Thresholds
 from rules.screening.confusables import screen_folded
 from rules.signals import organisation_match_rejected, organisations_rescreened
 
@@ -58,6 +60,9 @@ class EntryRef:
     list_code: str
     external_id: str
     version_id: int
+    listed_on: date | None = None
+    delisted_on: date | None = None
+    former_names: frozenset[str] = frozenset()
 
 
 class _IndexCache:
@@ -92,12 +97,23 @@ def _build_index(version_ids: Sequence[int]) -> tuple[ScreeningIndex, dict[int, 
         "version_id",
         "version__reference_list_id",
         "version__reference_list__code",
+        "listed_on",
+        "delisted_on",
     )
     entries: list[IndexEntry] = []
     refs: dict[int, EntryRef] = {}
-    for pk, name, aliases, country, ext, version_id, list_id, code in rows.iterator(
-        chunk_size=5000
-    ):
+    for (
+        pk,
+        name,
+        aliases,
+        country,
+        ext,
+        version_id,
+        list_id,
+        code,
+        listed,
+        delisted,
+    ) in rows.iterator(chunk_size=5000):
         entries.append(
             IndexEntry(
                 key=pk,
@@ -107,8 +123,9 @@ def _build_index(version_ids: Sequence[int]) -> tuple[ScreeningIndex, dict[int, 
                 country=country,
             )
         )
-        refs[pk] = EntryRef(pk, list_id, code, ext, version_id)
-    return ScreeningIndex(entries), refs
+        former = frozenset(a["name"] for a in aliases if a.get("kind") == "former")
+        refs[pk] = EntryRef(pk, list_id, code, ext, version_id, listed, delisted, former)
+    return Screener(entries), refs
 
 
 INDEX = _IndexCache()
@@ -136,6 +153,7 @@ def _entry_id(match: Match) -> int:
 
 def _match_json(match: Match, refs: dict[int, EntryRef]) -> dict[str, Any]:
     ref = refs[_entry_id(match)]
+    today = timezone.localdate()
     return {
         "list": match.list_code,
         "entry_id": ref.entry_id,
@@ -146,6 +164,12 @@ def _match_json(match: Match, refs: dict[int, EntryRef]) -> dict[str, Any]:
         "score": round(match.score, 4),
         "decision": match.decision,
         "list_version": ref.version_id,
+        "listing": {
+            "status": listing_status(ref.listed_on, ref.delisted_on, today),
+            "listed_on": ref.listed_on.isoformat() if ref.listed_on else None,
+            "delisted_on": ref.delisted_on.isoformat() if ref.delisted_on else None,
+        },
+        "on_former_name": match.alias is not None and match.alias in ref.former_names,
     }
 
 

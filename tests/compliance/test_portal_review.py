@@ -28,7 +28,7 @@ PAGES = ["/dashboard/", "/dashboard/runs/", "/findings/", "/matches/"]
 @pytest.fixture
 def review_match(portfolio: dict[str, Any]) -> OrganisationMatch:
     """A real review-band match: a near name of a DoD 1286 entry, tied to the climate project."""
-    near = org("Harbin Technology Institute")
+    near = org("Institute of Technology of Harbin")
     TieFactory.create(person=portfolio["co_pi"], organisation=near, kind="visiting_at")
     organisations_screen(organisation_ids=[near.pk])
     match = OrganisationMatch.objects.get(organisation=near)
@@ -387,15 +387,18 @@ def test_match_list_filters_by_list_and_state(
     client = signed_in(reviewer)
     pending = client.get("/matches/").content.decode()
     assert (
-        "Harbin Technology Institute" in pending
+        "Institute of Technology of Harbin" in pending
         and f'href="/matches/{review_match.pk}/"' in pending
     )
     # auto-accepted matches are not in the review band
     assert "Beijing Megvii Technology" not in pending
-    assert "Harbin Technology" not in client.get("/matches/", {"list": "DOD1260H"}).content.decode()
-    assert "Harbin Technology" in client.get("/matches/", {"list": "DOD1286"}).content.decode()
     assert (
-        "Harbin Technology" not in client.get("/matches/", {"state": "confirmed"}).content.decode()
+        "Technology of Harbin" not in client.get("/matches/", {"list": "DOD1260H"}).content.decode()
+    )
+    assert "Technology of Harbin" in client.get("/matches/", {"list": "DOD1286"}).content.decode()
+    assert (
+        "Technology of Harbin"
+        not in client.get("/matches/", {"state": "confirmed"}).content.decode()
     )
 
 
@@ -409,7 +412,7 @@ def test_match_confirm_persists_across_rescreening_and_triggers_recheck(
     client = signed_in(reviewer)
     url = f"/matches/{review_match.pk}/"
     page = client.get(url).content.decode()
-    assert "Harbin Institute of Technology" in page and "0.86" in page
+    assert "Harbin Institute of Technology" in page and "0.80" in page
     assert portfolio["climate"].award_number in page  # the project affected
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"status": "confirmed", "reason": "Same institute, HR record"})
@@ -426,7 +429,9 @@ def test_match_confirm_persists_across_rescreening_and_triggers_recheck(
     review_match.refresh_from_db()
     assert review_match.review_status == "confirmed" and review_match.active
     assert "Same institute, HR record" in client.get(url).content.decode()
-    assert "Harbin Technology" in client.get("/matches/", {"state": "confirmed"}).content.decode()
+    assert (
+        "Technology of Harbin" in client.get("/matches/", {"state": "confirmed"}).content.decode()
+    )
 
 
 @pytest.mark.django_db

@@ -39,7 +39,7 @@ def _siblings(finding: Finding) -> list[Finding]:
 @pytest.fixture
 def review_match(portfolio: dict[str, Any]) -> OrganisationMatch:
     """A review-band match (a near name of a DoD 1286 entry) with held findings resting on it."""
-    near = org("Harbin Technology Institute")
+    near = org("Institute of Technology of Harbin")
     TieFactory.create(person=portfolio["co_pi"], organisation=near, kind="visiting_at")
     organisations_screen(organisation_ids=[near.pk])
     match = OrganisationMatch.objects.get(organisation=near)
