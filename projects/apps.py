@@ -8,3 +8,6 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from projects import lookups  # noqa: F401  (registers field__any)
+        from projects import receivers
+
+        receivers.connect()

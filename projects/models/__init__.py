@@ -1,12 +1,14 @@
 """Portfolio data, one module per topic; import models from here (``projects.models``).
 
 - ``portfolio``: organisations, people, projects, roles, ties and field tags;
-- ``imports``: a record of each run of a data connector (NSF awards, publications, ORCID, CPOS).
+- ``imports``: a record of each run of a data connector (NSF awards, publications, ORCID, CPOS);
+- ``evidence``: what publications and ORCID records show about a tie, and disputes of it.
 
 No field in this package records ethnicity, national origin or citizenship of a person:
 rules key on ties to organisations, sponsors, fields, dates and disclosure.
 """
 
+from projects.models.evidence import EvidenceDispute, TieEvidence
 from projects.models.imports import ImportRun
 from projects.models.portfolio import (
     MSG_DISCLOSED_IN_FUTURE,
@@ -23,6 +25,7 @@ from projects.models.portfolio import (
 __all__ = [
     "MSG_DISCLOSED_IN_FUTURE",
     "MSG_DISCLOSED_ON_WITHOUT_DOCUMENT",
+    "EvidenceDispute",
     "FieldTag",
     "ImportRun",
     "Organisation",
@@ -30,5 +33,6 @@ __all__ = [
     "Project",
     "Role",
     "Tie",
+    "TieEvidence",
     "TimeStamped",
 ]
