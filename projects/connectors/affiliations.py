@@ -113,14 +113,19 @@ class Institution:
 
 
 def country_of(part: str) -> str:
-    """ISO code of a country name as written ("USA", "P.R. China", "Germany"), or ""."""
-    key = organisation_key(part)
-    if not key:
-        return ""
-    if key in COUNTRY_ALIASES:
-        return COUNTRY_ALIASES[key]
-    code = countries.by_name(part.strip(" ."))
-    return str(code or "")
+    """ISO code of a country name as written ("USA", "P.R. China", "Germany"), or "".
+
+    Postcodes and a city before the name are allowed ("130025 People's Republic of China",
+    "410011 Hunan China"): the part's last words are tried, longest first."""
+    words = [w for w in organisation_key(part).split() if not w.isdigit()]
+    for n in range(min(5, len(words)), 0, -1):
+        tail = " ".join(words[-n:])
+        if tail in COUNTRY_ALIASES:
+            return COUNTRY_ALIASES[tail]
+        code = countries.by_name(tail)
+        if code:
+            return str(code)
+    return ""
 
 
 def _parts(text: str) -> list[str]:
