@@ -4,7 +4,16 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
+from projects.models import (
+    EvidenceDispute,
+    FieldTag,
+    Organisation,
+    Person,
+    Project,
+    Role,
+    Tie,
+    TieEvidence,
+)
 from projects.signals import field_tags_changed_on_commit
 
 
@@ -90,3 +99,32 @@ class FieldTagAdmin(admin.ModelAdmin):
         project_ids = list(queryset.values_list("project_id", flat=True))
         super().delete_queryset(request, queryset)
         field_tags_changed_on_commit(project_ids)
+
+
+@admin.register(TieEvidence)
+class TieEvidenceAdmin(admin.ModelAdmin):
+    list_display = [
+        "item_key",
+        "tie",
+        "source",
+        "role",
+        "link_method",
+        "confidence",
+        "published_on",
+    ]
+    list_filter = ["source", "role", "link_method"]
+    search_fields = ["item_key", "title", "tie__person__name", "tie__organisation__name"]
+    raw_id_fields = ["tie"]
+
+
+@admin.register(EvidenceDispute)
+class EvidenceDisputeAdmin(admin.ModelAdmin):
+    """Decided in the portal (Disputes), where the decision is audited and applied."""
+
+    list_display = ["pk", "person", "organisation", "kind", "reason", "status", "raised_at"]
+    list_filter = ["status", "reason", "source"]
+    search_fields = ["person__name", "organisation__name"]
+    readonly_fields = [f.name for f in EvidenceDispute._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

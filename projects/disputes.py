@@ -62,7 +62,10 @@ def dispute_raise(
         person=tie.person,
         organisation=tie.organisation,
         kind=tie.kind,
-        source=tie.source if tie.source in EVIDENCE_SOURCES else TieEvidence.objects.filter(tie=tie).values_list("source", flat=True).first() or tie.source,
+        source=tie.source
+        if tie.source in EVIDENCE_SOURCES
+        else TieEvidence.objects.filter(tie=tie).values_list("source", flat=True).first()
+        or tie.source,
         tie=tie,
         reason=reason,
         ended_on=ended_on,
@@ -75,7 +78,9 @@ def dispute_raise(
 
 
 @transaction.atomic
-def dispute_decide(*, dispute: EvidenceDispute, user: Any, accept: bool, reason: str) -> EvidenceDispute:
+def dispute_decide(
+    *, dispute: EvidenceDispute, user: Any, accept: bool, reason: str
+) -> EvidenceDispute:
     dispute = EvidenceDispute.objects.select_for_update().get(pk=dispute.pk)
     if dispute.status != EvidenceDispute.Status.PENDING:
         raise ApplicationError(MSG_DECIDED)

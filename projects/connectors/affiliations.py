@@ -77,10 +77,48 @@ HEADS: tuple[tuple[str, str], ...] = (
     ("school", OrganisationType.UNIVERSITY),
 )
 US_STATES = frozenset(
-    """alabama alaska arizona arkansas california colorado connecticut delaware florida georgia
-    hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts
-    michigan minnesota mississippi missouri montana nebraska nevada ohio oklahoma oregon
-    pennsylvania tennessee texas utah vermont virginia washington wisconsin wyoming""".split()
+    [
+        "alabama",
+        "alaska",
+        "arizona",
+        "arkansas",
+        "california",
+        "colorado",
+        "connecticut",
+        "delaware",
+        "florida",
+        "georgia",
+        "hawaii",
+        "idaho",
+        "illinois",
+        "indiana",
+        "iowa",
+        "kansas",
+        "kentucky",
+        "louisiana",
+        "maine",
+        "maryland",
+        "massachusetts",
+        "michigan",
+        "minnesota",
+        "mississippi",
+        "missouri",
+        "montana",
+        "nebraska",
+        "nevada",
+        "ohio",
+        "oklahoma",
+        "oregon",
+        "pennsylvania",
+        "tennessee",
+        "texas",
+        "utah",
+        "vermont",
+        "virginia",
+        "washington",
+        "wisconsin",
+        "wyoming",
+    ]
 ) | {
     "new hampshire",
     "new jersey",
@@ -96,8 +134,26 @@ US_STATES = frozenset(
 }
 # A part opening with these words is a unit inside an institution, not the institution.
 UNIT_OPENERS = frozenset(
-    "department dept division faculty section unit program programme graduate school "
-    "key state lab laboratory center centre service group".split()
+    [
+        "department",
+        "dept",
+        "division",
+        "faculty",
+        "section",
+        "unit",
+        "program",
+        "programme",
+        "graduate",
+        "school",
+        "key",
+        "state",
+        "lab",
+        "laboratory",
+        "center",
+        "centre",
+        "service",
+        "group",
+    ]
 )
 
 

@@ -59,7 +59,11 @@ def same_organisations(org: Organisation) -> set[int]:
     """This organisation, those of the same name in any country, and those the screening
     matched to the same list entry."""
     ids = {org.pk}
-    ids |= set(Organisation.objects.filter(normalized_name=org.normalized_name).values_list("pk", flat=True))
+    ids |= set(
+        Organisation.objects.filter(normalized_name=org.normalized_name).values_list(
+            "pk", flat=True
+        )
+    )
     for fn in _EQUIVALENCE:
         ids |= fn([org.pk]).get(org.pk, set())
     return ids
@@ -92,7 +96,9 @@ class EvidenceItem:
     affiliation: str = ""
 
 
-def _suppressing_dispute(person: Person, org_ids: set[int], kinds: Iterable[str]) -> EvidenceDispute | None:
+def _suppressing_dispute(
+    person: Person, org_ids: set[int], kinds: Iterable[str]
+) -> EvidenceDispute | None:
     return (
         EvidenceDispute.objects.filter(
             person=person,
@@ -145,7 +151,9 @@ def evidence_record(item: EvidenceItem) -> str:
     known = TieEvidence.objects.filter(tie__in=ties, item_key=item.item_key)
     if known.exists():
         return "unchanged"
-    recorded = [t for t in ties if t.source not in EVIDENCE_SOURCES and _overlaps(item.start, item.end, t)]
+    recorded = [
+        t for t in ties if t.source not in EVIDENCE_SOURCES and _overlaps(item.start, item.end, t)
+    ]
     recorded.sort(key=lambda t: (not t.disclosed_in, t.pk))  # a disclosed one first
     if recorded:
         _attach(recorded[0], item)
@@ -194,7 +202,9 @@ def _attach(tie: Tie, item: EvidenceItem) -> TieEvidence:
         item_key=item.item_key[:200],
         title=item.title[:500],
         url=item.url[:500],
-        published_on=item.start if item.source == TieSource.PUBLICATION else (item.start or item.end),
+        published_on=item.start
+        if item.source == TieSource.PUBLICATION
+        else (item.start or item.end),
         affiliation=item.affiliation,
         role=item.role,
         link_method=item.link_method,
@@ -212,7 +222,9 @@ def evidence_reconcile(*, person_ids: Iterable[int]) -> int:
     Returns how many found ties were merged."""
     merged = 0
     for person_id in sorted(set(person_ids)):
-        ties = list(Tie.objects.filter(person_id=person_id).select_related("organisation").order_by("pk"))
+        ties = list(
+            Tie.objects.filter(person_id=person_id).select_related("organisation").order_by("pk")
+        )
         disclosed = [t for t in ties if t.source not in EVIDENCE_SOURCES and t.disclosed_in]
         if not disclosed:
             continue

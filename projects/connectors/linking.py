@@ -77,7 +77,7 @@ def given_match(author_given: str, person_given: list[str]) -> float:
 
 
 def normalize_orcid(value: str) -> str:
-    """"https://orcid.org/0000-0002-1825-0097" -> "0000-0002-1825-0097" ("" if not one)."""
+    """ "https://orcid.org/0000-0002-1825-0097" -> "0000-0002-1825-0097" ("" if not one)."""
     value = value.strip().rstrip("/").rsplit("/", 1)[-1].upper()
     compact = value.replace("-", "")
     if len(compact) != 16 or not compact[:15].isdigit():
@@ -102,7 +102,9 @@ class Linker:
 
     @classmethod
     def build(cls, extra_home: list[str] | None = None) -> Linker:
-        linker = cls(home=[organisation_key(n) for n in [*home_institutions(), *(extra_home or [])]])
+        linker = cls(
+            home=[organisation_key(n) for n in [*home_institutions(), *(extra_home or [])]]
+        )
         known: dict[int, list[str]] = defaultdict(list)
         for person_id, org_name in (
             Tie.objects.filter(kind__in=WORK_KINDS)

@@ -31,7 +31,12 @@ from projects.vocabulary import TieSource
 
 SUFFIXES = (".xml", ".xml.gz")
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-MONTHS = {m: i for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
 _YEAR_RE = re.compile(r"\b(\d{4})\b")
 
 
@@ -89,9 +94,11 @@ def citation_paper(citation: Any) -> Paper | None:
     published = _date(article.find("Journal/JournalIssue/PubDate"))
     if published is None:
         published = _date(article.find("ArticleDate")) or _date(citation.find("DateCreated"))
-    title = " ".join("".join(article.find("ArticleTitle").itertext()).split()) if (
-        article.find("ArticleTitle") is not None
-    ) else ""
+    title = (
+        " ".join("".join(article.find("ArticleTitle").itertext()).split())
+        if (article.find("ArticleTitle") is not None)
+        else ""
+    )
     authors = tuple(
         a for a in (_author(e) for e in article.findall("AuthorList/Author")) if a is not None
     )

@@ -45,7 +45,10 @@ def author_institutions(author: Author) -> list[tuple[Institution, str]]:
     """The author's institutions with the text each came from: as the source identified
     them when it did (OpenAlex), else parsed from the affiliation strings (MEDLINE)."""
     if author.institutions:
-        return [(Institution(name[:500], country, kind), name) for name, country, kind in author.institutions]
+        return [
+            (Institution(name[:500], country, kind), name)
+            for name, country, kind in author.institutions
+        ]
     return [(inst, text) for text in author.affiliations for inst in institutions_of([text])]
 
 

@@ -19,7 +19,9 @@ def files_in(path: str | Path, suffixes: tuple[str, ...]) -> list[Path]:
     if root.is_file():
         return [root]
     if root.is_dir():
-        return sorted(p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes))
+        return sorted(
+            p for p in root.rglob("*") if p.is_file() and p.name.lower().endswith(suffixes)
+        )
     raise ApplicationError(MSG_NO_SUCH_PATH.format(path=path))
 
 
@@ -28,7 +30,7 @@ def opened(path: Path) -> Iterator[IO[bytes]]:
     """The file's bytes, decompressed when it is gzipped."""
     if path.name.lower().endswith(".gz"):
         with gzip.open(path, "rb") as handle:
-            yield handle
+            yield handle  # type: ignore[misc]  # a GzipFile reads bytes like any IO[bytes]
     else:
         with path.open("rb") as handle:
             yield handle

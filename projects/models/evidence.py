@@ -57,6 +57,18 @@ class TieEvidence(models.Model):
     def year(self) -> int | None:
         return self.published_on.year if self.published_on else None
 
+    @property
+    def source_label(self) -> str:
+        """Where it was found, as the PI reads it: "PubMed 17942999", "ORCID record"."""
+        prefix, _, rest = self.item_key.partition(":")
+        if prefix == "pmid":
+            return f"PubMed {rest}"
+        if prefix == "openalex":
+            return f"OpenAlex {rest}"
+        if prefix == "orcid":
+            return "ORCID record"
+        return self.get_source_display()
+
 
 class EvidenceDispute(models.Model):
     """A PI says evidence about them is wrong; a reviewer accepts or rejects that.

@@ -1,4 +1,4 @@
-""""The same organisation after screening": organisations the screening matched to the same
+""" "The same organisation after screening": organisations the screening matched to the same
 list entry (an accepted match, not rejected by a reviewer). Registered with
 projects.connectors.evidence at start-up, so that evidence found in a paper under one spelling
 ("Harbin Inst. of Technology") meets the tie a PI recorded under another.
@@ -41,10 +41,13 @@ def same_entry_organisations(org_ids: list[int]) -> dict[int, set[int]]:
             )
         )
         names = dict(
-            Organisation.objects.filter(pk__in=[p for p in unscreened if p not in screened])
-            .values_list("pk", "name")
+            Organisation.objects.filter(
+                pk__in=[p for p in unscreened if p not in screened]
+            ).values_list("pk", "name")
         )
-        for (pk, _name), result in zip(names.items(), names_screen(names=names.values()), strict=True):
+        for (pk, _name), result in zip(
+            names.items(), names_screen(names=names.values()), strict=True
+        ):
             entries[pk] = {m["entry_id"] for m in result["matches"] if m["decision"] == "accept"}
     out: dict[int, set[int]] = {}
     for org_id in org_ids:

@@ -17,7 +17,13 @@ from projects.connectors.orcid import import_orcid
 from projects.models import ImportRun, Tie
 from rules.models import Scenario
 from rules.services.screening import organisations_screen
-from tests.factories import OrganisationFactory, PersonFactory, ProjectFactory, RoleFactory, TieFactory
+from tests.factories import (
+    OrganisationFactory,
+    PersonFactory,
+    ProjectFactory,
+    RoleFactory,
+    TieFactory,
+)
 
 pytestmark = pytest.mark.django_db
 RECORDS = Path(__file__).resolve().parents[1] / "data" / "connectors" / "orcid"
@@ -113,9 +119,35 @@ def test_an_undisclosed_orcid_employment_gives_r25_and_a_disclosed_one_does_not(
     organisations_screen()
     portfolio_evaluate(scenario=Scenario.objects.get(code="current"), today=TODAY)
     r25 = Finding.objects.filter(rule__key="R25", scenario__code="current", status="open")
-    flagged = {(f.tie.person.name, f.tie.kind, f.tie.organisation.name) for f in r25}
+    flagged = {(f.tie.person.name, f.tie.kind, f.tie.organisation.name) for f in r25 if f.tie}
     assert ("Nora Namesake", "employment", "Harbin Institute of Technology") in flagged
     assert ("Olga Orcidson", "talent_programme", "Thousand Talents Plan") in flagged
     assert ("Olga Orcidson", "funding", "National Natural Science Foundation of China") in flagged
     # the invited position Olga disclosed, and her education, are not flagged
     assert not any(kind in ("visiting_at", "education") for _n, kind, _o in flagged)
+
+
+def test_the_self_check_says_where_it_was_found(rules_loaded: None, pi: Any, co_pi: Any) -> None:
+    """ "Found in: <source>, <year> — disclose it, or tell us it isn't right" (the dispute link
+    for the person themselves only)."""
+    nora = pi.person
+    nora.orcid = "0000-0001-5109-3700"
+    nora.save()
+    project = ProjectFactory.create(sponsor="NSF", award_number="2500002")
+    RoleFactory.create(project=project, person=nora, role="pi")
+    RoleFactory.create(project=project, person=co_pi.person, role="co_pi")
+    import_orcid(RECORDS, home=HOME)
+    organisations_screen()
+    tie = Tie.objects.get(person=nora, kind="employment")
+    from tests.web import signed_in
+
+    page = signed_in(pi).get(f"/projects/{project.pk}/self-check/").content.decode()
+    assert "R25" in page
+    assert (
+        'Found in: <a href="https://orcid.org/0000-0001-5109-3700" rel="noopener">'
+        "ORCID record</a>, 2024" in page
+    )
+    assert f'href="/projects/{project.pk}/ties/{tie.pk}/edit/">disclose it</a>' in page
+    assert f'href="/evidence/ties/{tie.pk}/dispute/">tell us it isn' in page
+    colleague = signed_in(co_pi).get(f"/projects/{project.pk}/self-check/").content.decode()
+    assert "Found in: " in colleague and "/dispute/" not in colleague

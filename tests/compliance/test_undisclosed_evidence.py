@@ -18,10 +18,16 @@ from compliance.models import Finding, RecheckRun
 from compliance.services.evaluation import portfolio_evaluate
 from projects.connectors.medline import import_medline
 from projects.disputes import dispute_decide, dispute_raise
-from projects.models import EvidenceDispute, Tie, TieEvidence
+from projects.models import Tie, TieEvidence
 from rules.models import Scenario
 from rules.services.screening import organisations_screen
-from tests.factories import OrganisationFactory, PersonFactory, ProjectFactory, RoleFactory, TieFactory
+from tests.factories import (
+    OrganisationFactory,
+    PersonFactory,
+    ProjectFactory,
+    RoleFactory,
+    TieFactory,
+)
 from tests.services import IN_CI
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +38,9 @@ HOME = ["Johns Hopkins"]
 
 def medline_sample() -> Path:
     candidates = [
-        Path(os.environ["GRANTCHECK_SHARED_DATA"]) if os.environ.get("GRANTCHECK_SHARED_DATA") else None,
+        Path(os.environ["GRANTCHECK_SHARED_DATA"])
+        if os.environ.get("GRANTCHECK_SHARED_DATA")
+        else None,
         REPO.parent / "shared" / "data",
         REPO.parent.parent / "shared" / "data",
     ]
@@ -84,7 +92,10 @@ def portfolio(rules_loaded: None, pi: Any) -> dict[str, Any]:
     )
     RoleFactory.create(project=dod, person=cooper, role="pi")
     nsf = ProjectFactory.create(
-        sponsor="NSF", award_number="1600001", start_date=date(2016, 1, 1), end_date=date(2019, 12, 31)
+        sponsor="NSF",
+        award_number="1600001",
+        start_date=date(2016, 1, 1),
+        end_date=date(2019, 12, 31),
     )
     RoleFactory.create(project=nsf, person=qiu, role="pi")
     return {"cooper": cooper, "qiu": qiu, "dod": dod, "nsf": nsf, "pi": pi}
@@ -102,7 +113,8 @@ def test_a_coauthor_at_a_1286_institution_gives_r07_from_the_publication(portfol
     _evaluate()
     [finding] = _open("R07", project=portfolio["dod"])
     tie = finding.tie
-    assert tie is not None and tie.person == portfolio["cooper"]
+    assert tie is not None
+    assert tie.person == portfolio["cooper"]
     assert (tie.kind, tie.source, tie.organisation.name) == (
         "coauthorship",
         "publication",
@@ -120,7 +132,8 @@ def test_an_own_foreign_affiliation_not_disclosed_gives_r25(portfolio: dict) -> 
     _evaluate()
     [finding] = _open("R25", project=portfolio["nsf"])
     tie = finding.tie
-    assert (tie.kind, tie.source, tie.organisation.name, tie.organisation.country.code) == (
+    assert tie is not None
+    assert (tie.kind, tie.source, tie.organisation.name, str(tie.organisation.country)) == (
         "appointment",
         "publication",
         "Jilin University",
@@ -147,14 +160,19 @@ def test_with_the_appointment_disclosed_there_is_no_r25(portfolio: dict) -> None
     _evaluate()
     assert not _open("R25")
     assert disclosed.evidence.get().item_key == "pmid:26702373"
-    assert not Tie.objects.filter(person=portfolio["qiu"], source="publication", kind="appointment").exists()
+    assert not Tie.objects.filter(
+        person=portfolio["qiu"], source="publication", kind="appointment"
+    ).exists()
 
 
-def test_disclosing_after_the_import_takes_over_the_evidence_and_resolves_r25(portfolio: dict) -> None:
+def test_disclosing_after_the_import_takes_over_the_evidence_and_resolves_r25(
+    portfolio: dict,
+) -> None:
     _import()
     _evaluate()
     [finding] = _open("R25")
     found = finding.tie
+    assert found is not None
     jilin = found.organisation
     recorded = TieFactory.create(
         person=portfolio["qiu"],
@@ -177,11 +195,14 @@ def test_an_accepted_dispute_keeps_the_evidence_out_of_later_imports(
     _evaluate()
     [finding] = _open("R25")
     tie = finding.tie
+    assert tie is not None
     dispute = dispute_raise(
         tie=tie, user=portfolio["pi"], reason="wrong_affiliation", comment="A visit, no post."
     )
     assert dispute.status == "pending"
-    dispute_decide(dispute=dispute, user=reviewer, accept=True, reason="Checked with the department.")
+    dispute_decide(
+        dispute=dispute, user=reviewer, accept=True, reason="Checked with the department."
+    )
     assert not Tie.objects.filter(pk=tie.pk).exists()
     _evaluate()
     assert not _open("R25")
@@ -196,11 +217,17 @@ def test_an_accepted_dispute_keeps_the_evidence_out_of_later_imports(
     _evaluate()
     assert not _open("R25")
     actions = set(
-        AuditEvent.objects.filter(object_type="projects.evidencedispute", object_id=str(dispute.pk))
-        .values_list("action", flat=True)
+        AuditEvent.objects.filter(
+            object_type="projects.evidencedispute", object_id=str(dispute.pk)
+        ).values_list("action", flat=True)
     )
     assert actions == {"create", "update"}
-    assert AuditEvent.objects.filter(object_type="projects.evidencedispute", object_id=str(dispute.pk), action="update").count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            object_type="projects.evidencedispute", object_id=str(dispute.pk), action="update"
+        ).count()
+        == 2
+    )
 
 
 def test_a_rejected_dispute_leaves_the_tie(portfolio: dict, reviewer: Any) -> None:
@@ -213,7 +240,9 @@ def test_a_rejected_dispute_leaves_the_tie(portfolio: dict, reviewer: Any) -> No
     assert again.counts.get("suppressed", 0) == 0
 
 
-def test_an_accepted_end_date_ends_the_tie_and_holds_on_reimport(portfolio: dict, reviewer: Any) -> None:
+def test_an_accepted_end_date_ends_the_tie_and_holds_on_reimport(
+    portfolio: dict, reviewer: Any
+) -> None:
     _import()
     tie = Tie.objects.get(person=portfolio["qiu"], organisation__name="Jilin University")
     ended = tie.start_date
@@ -233,4 +262,6 @@ def test_imports_request_rechecks_of_the_affected_projects(
         import_medline(medline_sample(), home=HOME)
     people = {f"person:{portfolio['cooper'].pk}", f"person:{portfolio['qiu'].pk}"}
     assert people <= set(RecheckRun.objects.values_list("scope_key", flat=True))
-    assert TieEvidence.objects.filter(tie__person__in=[portfolio["cooper"], portfolio["qiu"]]).exists()
+    assert TieEvidence.objects.filter(
+        tie__person__in=[portfolio["cooper"], portfolio["qiu"]]
+    ).exists()

@@ -1,4 +1,4 @@
-"""python manage.py import_publications {medline-xml,openalex-jsonl} PATH [--home NAME ...] [--json]"""
+"""manage.py import_publications {medline-xml,openalex-jsonl} PATH [--home NAME ...] [--json]"""
 
 from __future__ import annotations
 
