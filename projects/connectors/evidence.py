@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -210,7 +211,12 @@ def _attach(tie: Tie, item: EvidenceItem) -> TieEvidence:
         link_method=item.link_method,
         confidence=item.confidence,
     )
-    evidence.full_clean(exclude=["tie"])
+    try:
+        evidence.full_clean(exclude=["tie"])
+    except ValidationError as exc:
+        if set(exc.message_dict) != {"url"}:
+            raise
+        evidence.url = ""  # a link the source spelled oddly is dropped, not the evidence
     evidence.save()
     return evidence
 

@@ -243,3 +243,28 @@ def test_openalex_import_uses_identified_institutions(people: dict) -> None:
     assert ("coauthorship", "Beihang University", "CN", "publication") in _ties(people["nora"])
     again = import_openalex(DATA / "openalex_works.jsonl", home=HOME)
     assert again.counts.get("new", 0) == 0
+
+
+def test_an_odd_link_is_dropped_not_the_evidence(people: dict, tmp_path: Path) -> None:
+    work = {
+        "id": "https://openalex.org/W1",
+        "doi": "not a link at all",
+        "title": "Odd",
+        "publication_date": "2023-02-01",
+        "authorships": [
+            {
+                "author": {"display_name": "Olga Orcidson", "orcid": "0000-0002-1825-0097"},
+                "institutions": [
+                    {"display_name": "Example State University", "country_code": "US"},
+                    {"display_name": "Tsinghua University", "country_code": "CN"},
+                ],
+            },
+            {"author": {"display_name": "Bad Types"}, "institutions": "not a list"},
+        ],
+    }
+    path = tmp_path / "w.jsonl"
+    path.write_text(json.dumps(work) + "\n" + json.dumps([1, 2]) + "\n")
+    report = import_openalex(path, home=HOME)
+    evidence = TieEvidence.objects.get(tie__organisation__name="Tsinghua University")
+    assert evidence.url == "" and evidence.item_key == "openalex:W1"
+    assert report.counts["rejected"] == 1 and "line 2" in report.problems[0]["item"]
