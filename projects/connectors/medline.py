@@ -27,7 +27,6 @@ from projects.connectors.publications import Paper, paper_record
 from projects.connectors.runs import RunReport, record_run
 from projects.connectors.sources import files_in, opened
 from projects.models import ImportRun
-from projects.vocabulary import TieSource
 
 SUFFIXES = (".xml", ".xml.gz")
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
@@ -132,7 +131,7 @@ def import_medline(
             try:
                 with opened(file) as handle:
                     for paper in medline_papers(handle):
-                        paper_record(paper, linker, report, TieSource.PUBLICATION)
+                        paper_record(paper, linker, report)
             except (ParseError, DefusedXmlException, OSError, EOFError) as exc:
                 report.reject(file.name, f"not readable MEDLINE XML: {exc}")
     return report

@@ -22,7 +22,7 @@ from projects.connectors.publications import Paper, paper_record
 from projects.connectors.runs import RunReport, record_run
 from projects.connectors.sources import files_in, opened
 from projects.models import ImportRun
-from projects.vocabulary import OrganisationType, TieSource
+from projects.vocabulary import OrganisationType
 
 SUFFIXES = (".jsonl", ".jsonl.gz", ".ndjson")
 # OpenAlex institution types -> ours.
@@ -127,7 +127,7 @@ def import_openalex(
             try:
                 with opened(file) as handle:
                     for paper in openalex_works(handle, file.name, report):
-                        paper_record(paper, linker, report, TieSource.PUBLICATION)
+                        paper_record(paper, linker, report)
             except (OSError, EOFError, UnicodeDecodeError) as exc:
                 report.reject(file.name, f"not readable: {exc}")
     return report

@@ -17,7 +17,6 @@ employment) has their first affiliation on the paper taken as their home.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,7 +27,6 @@ from projects.connectors.evidence import EvidenceItem, evidence_record
 from projects.connectors.linking import Author, Link, Linker
 from projects.connectors.runs import RunReport
 from projects.models import TieEvidence
-from projects.normalize import organisation_key
 from projects.vocabulary import TieSource
 
 
@@ -80,7 +78,7 @@ def _own_and_others(
     return own_unknown, others
 
 
-def paper_record(paper: Paper, linker: Linker, report: RunReport, source: str) -> None:
+def paper_record(paper: Paper, linker: Linker, report: RunReport) -> None:
     """Record one paper's evidence for every linked author; problems are reported by item."""
     report.count("papers")
     for index, author in enumerate(paper.authors):
@@ -117,14 +115,3 @@ def paper_record(paper: Paper, linker: Linker, report: RunReport, source: str) -
                 report.reject(f"{paper.key} ({inst.name})", "; ".join(exc.messages))
                 continue
             report.count(outcome)
-
-
-def papers_record(papers: Iterable[Paper], linker: Linker, report: RunReport, source: str) -> None:
-    for paper in papers:
-        if not paper.authors:
-            continue
-        paper_record(paper, linker, report, source)
-
-
-def affiliation_key(text: str) -> str:
-    return organisation_key(text)
