@@ -114,7 +114,11 @@ class TieEvidenceAdmin(admin.ModelAdmin):
     ]
     list_filter = ["source", "role", "link_method"]
     search_fields = ["item_key", "title", "tie__person__name", "tie__organisation__name"]
-    raw_id_fields = ["tie"]
+    # Written by the imports (projects.connectors), kept once per source item: read here.
+    readonly_fields = [f.name for f in TieEvidence._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 @admin.register(EvidenceDispute)
