@@ -139,6 +139,7 @@ KNOWN_VARIABLES: frozenset[str] = frozenset(
         "GRANTCHECK_AUDIT_SEAL_TARGET",
         "GRANTCHECK_AUDIT_SEAL_MINUTES",
         "GRANTCHECK_WORKER_HEARTBEAT_SECONDS",
+        "GRANTCHECK_HOME_INSTITUTIONS",
         # web server (deploy/gunicorn.conf.py)
         "GRANTCHECK_BIND",
         "WEB_CONCURRENCY",

@@ -311,6 +311,9 @@ GRANTCHECK_JSON_MAX_BYTES = env_int("GRANTCHECK_JSON_MAX_BYTES", 2 * 1024 * 1024
 GRANTCHECK_JSON_MAX_DEPTH = env_int("GRANTCHECK_JSON_MAX_DEPTH", 64)
 # Import error reports list the first N problems and the total count.
 GRANTCHECK_IMPORT_MAX_PROBLEMS = env_int("GRANTCHECK_IMPORT_MAX_PROBLEMS", 200)
+# The institution's own names, ";"-separated ("Johns Hopkins;JHU"): publication and ORCID
+# imports link authors on them and never take them for a second appointment.
+GRANTCHECK_HOME_INSTITUTIONS = env_str("GRANTCHECK_HOME_INSTITUTIONS", "")
 
 # --- Screening ---------------------------------------------------------------------
 # Scores at or above ACCEPT count as a match without review; between REVIEW and ACCEPT

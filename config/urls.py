@@ -90,6 +90,7 @@ urlpatterns = [
     path("", include("compliance.portal.urls_notify")),
     path("", include("compliance.portal.urls_office")),  # exports, audit log, import
     path("", include("compliance.portal.urls_tokens")),
+    path("", include("compliance.portal.urls_evidence")),
     path("healthz", compliance_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from projects.models import (
+    EvidenceDispute,
     FieldTag,
     MftrpCertification,
     Organisation,
@@ -12,6 +13,7 @@ from projects.models import (
     Project,
     Role,
     Tie,
+    TieEvidence,
     TrainingRecord,
     TravelRecord,
 )
@@ -136,3 +138,36 @@ class MftrpCertificationAdmin(admin.ModelAdmin):
     search_fields = ["person__name", "person__email", "project__award_number"]
     autocomplete_fields = ["person", "project"]
     date_hierarchy = "certified_on"
+
+
+@admin.register(TieEvidence)
+class TieEvidenceAdmin(admin.ModelAdmin):
+    list_display = [
+        "item_key",
+        "tie",
+        "source",
+        "role",
+        "link_method",
+        "confidence",
+        "published_on",
+    ]
+    list_filter = ["source", "role", "link_method"]
+    search_fields = ["item_key", "title", "tie__person__name", "tie__organisation__name"]
+    # Written by the imports (projects.connectors), kept once per source item: read here.
+    readonly_fields = [f.name for f in TieEvidence._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(EvidenceDispute)
+class EvidenceDisputeAdmin(admin.ModelAdmin):
+    """Decided in the portal (Disputes), where the decision is audited and applied."""
+
+    list_display = ["pk", "person", "organisation", "kind", "reason", "status", "raised_at"]
+    list_filter = ["status", "reason", "source"]
+    search_fields = ["person__name", "organisation__name"]
+    readonly_fields = [f.name for f in EvidenceDispute._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -7,4 +7,9 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from projects import lookups  # noqa: F401  (registers field__any)
+        from projects import (
+            lookups,  # noqa: F401  (registers field__any)
+            receivers,
+        )
+
+        receivers.connect()

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from projects.access import can_administer, sees_whole_portfolio
 from projects.models import (
+    EvidenceDispute,
     ImportRun,
     MftrpCertification,
     Organisation,
@@ -15,6 +16,7 @@ from projects.models import (
     Project,
     Role,
     Tie,
+    TieEvidence,
     TrainingRecord,
     TravelRecord,
 )
@@ -64,6 +66,24 @@ def ties_visible_to(*, user: Any) -> QuerySet[Tie]:
     return qs.filter(
         Q(project__in=mine) | Q(project__isnull=True, person__in=on_mine) | Q(person__user=user)
     )
+
+
+def tie_evidence_visible_to(*, user: Any) -> QuerySet[TieEvidence]:
+    """Evidence of a tie is seen by whoever sees the tie (ties_visible_to)."""
+    return TieEvidence.objects.filter(tie__in=ties_visible_to(user=user).values("pk"))
+
+
+def evidence_disputes_visible_to(*, user: Any) -> QuerySet[EvidenceDispute]:
+    """The research office (and auditors) see every dispute; a person sees their own only:
+    a dispute is the person's word about themselves, not their project's business."""
+    qs = EvidenceDispute.objects.select_related(
+        "person", "organisation", "tie", "raised_by", "decided_by"
+    )
+    if sees_whole_portfolio(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(person__user=user)
 
 
 def organisations_visible_to(*, user: Any) -> QuerySet[Organisation]:

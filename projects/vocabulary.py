@@ -95,6 +95,8 @@ TIE_KINDS: dict[str, TieKind] = {
         TieKind("equipment", "Equipment", "Equipment bought from or provided by it"),
         TieKind("patent", "Patent", "Patent filed or licensed with the organisation"),
         TieKind("travel", "Travel", "Travel paid for by the organisation"),
+        TieKind("education", "Education", "Studied or trained at the organisation"),
+        TieKind("award", "Award or distinction", "An award, prize or honour it conferred"),
     )
 }
 TIE_KIND_CHOICES = [(k.code, k.label) for k in TIE_KINDS.values()]

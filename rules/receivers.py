@@ -38,6 +38,10 @@ def _on_list_versions_imported(sender: Any, ids: list[int], **kwargs: Any) -> No
 
 
 def connect() -> None:
+    from projects.connectors.evidence import register_equivalence
+    from rules.services.org_equivalence import same_entry_organisations
+
+    register_equivalence(same_entry_organisations)
     organisations_changed.connect(_on_organisations_changed, dispatch_uid="rules.screen_orgs")
     list_versions_imported.connect(_on_list_versions_imported, dispatch_uid="rules.screen_lists")
     post_save.connect(_on_organisation_saved, sender=Organisation, dispatch_uid="rules.org_saved")

@@ -17,7 +17,16 @@ from compliance.audit.chain import Change, audit_append_bulk, audit_record
 from compliance.models import Finding, FindingDecision
 from projects import auditing
 from projects.auditing import snapshot
-from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
+from projects.models import (
+    EvidenceDispute,
+    FieldTag,
+    Organisation,
+    Person,
+    Project,
+    Role,
+    Tie,
+    TieEvidence,
+)
 from rules.models import (
     ListVersion,
     OrganisationMatch,
@@ -37,6 +46,8 @@ def audited_models() -> list[type[models.Model]]:
         Person,
         Role,
         Tie,
+        TieEvidence,
+        EvidenceDispute,
         Organisation,
         FieldTag,
         ListVersion,

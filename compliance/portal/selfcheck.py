@@ -7,7 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from projects.models import Project
+from projects.models import Project, Tie, TieEvidence
+from projects.selectors import tie_evidence_visible_to
 from rules.engine import FindingResult, evaluate_scenarios
 from rules.facts import project_facts_build
 from rules.models import Rule, RuleVersion, Scenario
@@ -26,7 +27,10 @@ class ScenarioResult:
         return next((s for s in order if s in present), "none")
 
 
-def project_self_check(*, project: Project) -> list[ScenarioResult]:
+def project_self_check(*, project: Project, user: Any = None) -> list[ScenarioResult]:
+    """Every scenario's findings for the project now; a finding on a tie found in
+    publications or ORCID records carries that evidence ("found": what the user may see of
+    it) and whether the user is the person it is about ("mine": they may dispute it)."""
     scenarios = list(Scenario.objects.all())
     compiled = [scenario_compile(scenario=s) for s in scenarios]
     facts = project_facts_build([project.pk])
@@ -38,7 +42,24 @@ def project_self_check(*, project: Project) -> list[ScenarioResult]:
         out.append(
             ScenarioResult(scenario, [_plain(r, versions.get(r.rule_key), titles) for r in results])
         )
+    _attach_evidence(out, user)
     return out
+
+
+def _attach_evidence(results: list[ScenarioResult], user: Any) -> None:
+    tie_ids = {f["tie_id"] for r in results for f in r.findings if f["tie_id"]}
+    if not tie_ids:
+        return
+    visible = tie_evidence_visible_to(user=user) if user is not None else TieEvidence.objects
+    found: dict[int, list[TieEvidence]] = {}
+    for evidence in visible.filter(tie_id__in=tie_ids).order_by("-published_on", "pk"):
+        found.setdefault(evidence.tie_id, []).append(evidence)
+    owners = dict(Tie.objects.filter(pk__in=found).values_list("pk", "person__user_id"))
+    user_id = getattr(user, "pk", None)
+    for result in results:
+        for finding in result.findings:
+            finding["found"] = found.get(finding["tie_id"], [])
+            finding["mine"] = user_id is not None and owners.get(finding["tie_id"]) == user_id
 
 
 def _plain(
@@ -55,4 +76,7 @@ def _plain(
         "citation": legal.get("citation", ""),
         "url": legal.get("url", ""),
         "held": result.held_for_review,
+        "tie_id": result.tie_id,
+        "found": [],
+        "mine": False,
     }

@@ -133,7 +133,7 @@ def findings_today_and_forecasts(
 @login_required
 def project_self_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(projects_visible_to(user=request.user), pk=pk)
-    results = project_self_check(project=project)
+    results = project_self_check(project=project, user=request.user)
     return render(
         request, "compliance/portal/selfcheck.html", {"project": project, "results": results}
     )

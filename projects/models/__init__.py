@@ -3,12 +3,14 @@
 - ``portfolio``: organisations, people, projects, roles, ties and field tags;
 - ``person_records``: a person's research-security training, covered international travel and
   annual MFTRP certifications per award;
-- ``imports``: a record of each run of a data connector (NSF awards, publications, ORCID, CPOS).
+- ``imports``: a record of each run of a data connector (NSF awards, publications, ORCID, CPOS);
+- ``evidence``: what publications and ORCID records show about a tie, and disputes of it.
 
 No field in this package records ethnicity, national origin or citizenship of a person:
 rules key on ties to organisations, sponsors, fields, dates and disclosure.
 """
 
+from projects.models.evidence import EvidenceDispute, TieEvidence
 from projects.models.imports import ImportRun
 from projects.models.person_records import MftrpCertification, TrainingRecord, TravelRecord
 from projects.models.portfolio import (
@@ -26,6 +28,7 @@ from projects.models.portfolio import (
 __all__ = [
     "MSG_DISCLOSED_IN_FUTURE",
     "MSG_DISCLOSED_ON_WITHOUT_DOCUMENT",
+    "EvidenceDispute",
     "FieldTag",
     "ImportRun",
     "MftrpCertification",
@@ -34,6 +37,7 @@ __all__ = [
     "Project",
     "Role",
     "Tie",
+    "TieEvidence",
     "TimeStamped",
     "TrainingRecord",
     "TravelRecord",

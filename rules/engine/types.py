@@ -78,7 +78,7 @@ FACTS: dict[str, tuple[T, str]] = {
     "tie.end_date": (T.DATE, "end of the tie; empty while ongoing"),
     "tie.ongoing": (T.BOOL, "no end date, or an end date after the evaluation date"),
     "tie.compensated": (T.BOOL, "paid or otherwise compensated"),
-    "tie.source": (T.STR, "self_disclosed, publication, hr_feed, reviewer"),
+    "tie.source": (T.STR, "self_disclosed, publication, hr_feed, reviewer, orcid"),
     "tie.disclosed_in": (T.SET, "documents the tie was disclosed in"),
     "tie.disclosed": (T.BOOL, "disclosed in at least one document"),
     "tie.project_scoped": (T.BOOL, "the tie is part of this project's work"),

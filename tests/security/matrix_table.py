@@ -203,6 +203,15 @@ ROWS: dict[str, Row] = {
         # an empty attestation is refused (400) for anyone with a person record
         {"GET": SIGNED_IN, "POST": by(302, 403, 400, 400, 400, 403, 403, 403)},
     ),
+    # evidence found about oneself: people with a person record; disputes only of one's own
+    "evidence/": Row("/evidence/", {"GET": by(302, 404, 200, 200, 200, 404, 404, 404)}),
+    "evidence/ties/<int:tie_pk>/dispute/": Row(
+        lambda w: f"/evidence/ties/{w.objects['pi_found_tie'].pk}/dispute/",
+        {
+            "GET": by(302, 404, 200, 403, 403, 403, 403, 403),
+            "POST": by(302, 404, 400, 403, 403, 403, 403, 403),
+        },
+    ),
     # API tokens: everyone signed in manages their own (a key nobody holds: 404)
     "account/tokens/": Row(
         "/account/tokens/",
@@ -256,6 +265,11 @@ ROWS: dict[str, Row] = {
     "matches/": Row("/matches/", {"GET": OFFICE}),
     "matches/<int:pk>/": Row(
         lambda w: f"/matches/{w.objects['match'].pk}/",
+        {"GET": OFFICE, "POST": by(302, 403, 403, 403, 403, 400, 403, 400)},
+    ),
+    "disputes/": Row("/disputes/", {"GET": OFFICE}),
+    "disputes/<int:pk>/": Row(
+        lambda w: f"/disputes/{w.objects['dispute'].pk}/",
         {"GET": OFFICE, "POST": by(302, 403, 403, 403, 403, 400, 403, 400)},
     ),
     "rules/": Row("/rules/", {"GET": OFFICE}),

@@ -113,12 +113,15 @@ def test_the_rule_a_pi_sees_their_projects_ties_and_their_own(world: World) -> N
         world.unscoped_tie.pk,
         world.scoped_here.pk,
         world.own_elsewhere.pk,
+        world.objects["pi_found_tie"].pk,
     }
     everything = {
         world.hidden_tie.pk,
         world.unscoped_tie.pk,
         world.scoped_here.pk,
         world.own_elsewhere.pk,
+        world.objects["pi_found_tie"].pk,
+        world.objects["others_found_tie"].pk,
     }
     for persona in ("reviewer", "auditor", "admin"):
         assert _ids(ties_visible_to(user=world.user(persona))) == everything

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from compliance.models import Finding, FindingComment
 from projects.access import ADMIN, AUDITOR, PI, REVIEWER
-from projects.models import Organisation, Person, Project, Tie
+from projects.models import EvidenceDispute, Organisation, Person, Project, Tie, TieEvidence
 from rules.models import Rule, RulePack, RuleVersion, Scenario
 from tests.factories import (
     OrganisationFactory,
@@ -122,6 +122,58 @@ def build_world(*, rules: bool = True) -> World:
         person=w.users["pi"].person,
         project=w.theirs,
         organisation=OrganisationFactory.create(name="My Own Elsewhere Academy"),
+    )
+    # Evidence found about the PI (a paper) and about the colleague, and the PI's dispute.
+    found = TieFactory.create(
+        person=w.users["pi"].person,
+        organisation=OrganisationFactory.create(name="Found Abroad University", country="CN"),
+        kind="appointment",
+        source="publication",
+        start_date=date(2024, 5, 1),
+        end_date=date(2024, 5, 1),
+    )
+    TieEvidence.objects.create(
+        tie=found,
+        source="publication",
+        item_key="pmid:1",
+        title="A paper",
+        role="own_affiliation",
+        link_method="orcid",
+        url="https://pubmed.ncbi.nlm.nih.gov/1/",
+        published_on=date(2024, 5, 1),
+    )
+    others = TieFactory.create(
+        person=w.other,
+        project=w.theirs,
+        organisation=OrganisationFactory.create(name="Colleague Found Institute", country="RU"),
+        kind="appointment",
+        source="orcid",
+    )
+    TieEvidence.objects.create(
+        tie=others,
+        source="orcid",
+        item_key="orcid:x:employment:1",
+        role="record",
+        link_method="orcid",
+    )
+    w.objects["pi_found_tie"] = found
+    w.objects["others_found_tie"] = others
+    w.objects["dispute"] = EvidenceDispute.objects.create(
+        person=found.person,
+        organisation=found.organisation,
+        kind=found.kind,
+        source="publication",
+        tie=found,
+        reason="not_me",
+        raised_by=w.users["pi"],
+    )
+    w.objects["others_dispute"] = EvidenceDispute.objects.create(
+        person=w.other,
+        organisation=others.organisation,
+        kind=others.kind,
+        source="orcid",
+        tie=others,
+        reason="wrong_affiliation",
     )
     scenario: Scenario | None
     version: RuleVersion | None
