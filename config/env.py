@@ -139,7 +139,7 @@ KNOWN_VARIABLES: frozenset[str] = frozenset(
         "GRANTCHECK_AUDIT_SEAL_TARGET",
         "GRANTCHECK_AUDIT_SEAL_MINUTES",
         "GRANTCHECK_WORKER_HEARTBEAT_SECONDS",
-        # web server (deploy/gunicorn.conf.py)
+        # web server (config/gunicorn.py)
         "GRANTCHECK_BIND",
         "WEB_CONCURRENCY",
         "GRANTCHECK_WEB_TIMEOUT",
