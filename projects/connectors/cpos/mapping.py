@@ -58,7 +58,7 @@ def notes_with(notes: str, fields: dict[str, str]) -> str:
 
 def xml_text(value: str, limit: int | None = None) -> str:
     """Text an upload can carry: no characters XML forbids, one line, within the limit."""
-    cleaned = " ".join(_NOT_XML.sub("", value).split())
+    cleaned = " ".join(_NOT_XML.sub(" ", value).split())
     if limit is not None and len(cleaned) > limit:
         cleaned = cleaned[:limit].rstrip()
     return cleaned
