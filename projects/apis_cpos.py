@@ -12,8 +12,9 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,14 +29,17 @@ class PersonCposApi(APIView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH)],
         responses={
             (200, "application/xml"): OpenApiTypes.BINARY,
             404: OpenApiTypes.OBJECT,
             422: OpenApiTypes.OBJECT,
-        }
+        },
     )
-    def get(self, request: Request, pk: int) -> Any:
-        person = get_object_or_404(cpos_people_visible_to(user=request.user), pk=pk)
+    def get(self, request: Request, pk: str) -> Any:
+        if not pk.isdigit():
+            raise NotFound()
+        person = get_object_or_404(cpos_people_visible_to(user=request.user), pk=int(pk))
         draft = cpos_draft(person)
         if not draft.ok:
             return Response(

@@ -179,6 +179,10 @@ def test_no_one_else_gets_a_persons_draft(
     assert own.status_code == 200 and b"Undisclosed Partner Lab" not in own.content
     assert Client().get("/cpos/").status_code == 302
     assert Client().get(f"/api/v1/people/{pi_person.pk}/cpos/").status_code == 403
+    for bad in ("abc", "0.5", "99999999999999999999999", "999999"):
+        response = _client(co_pi).get(f"/api/v1/people/{bad}/cpos/")
+        assert response.status_code == 404 and response["Content-Type"] == "application/json"
+        assert _client(co_pi).get(f"/cpos/?person={bad}").status_code == 404
     assert _client(outsider).get("/cpos/").status_code == 200  # no record: says so
     assert _client(outsider).get("/cpos/download/").status_code == 404
 

@@ -362,7 +362,7 @@ ROWS: dict[str, Row] = {
     ),
     "api/v1/auth/tokens/": Row("/api/v1/auth/tokens/", {"GET": API_LIST}),
     "api/v1/auth/token/revoke/": Row("/api/v1/auth/token/revoke/", {"POST": by(*[401] * 8)}),
-    "api/v1/people/<int:pk>/cpos/": Row(
+    "api/v1/^people/(?P<pk>[^/]+)/cpos/$": Row(
         lambda w: f"/api/v1/people/{_pi_person(w)}/cpos/",
         {"GET": API_CPOS, "POST": by(403, 405, 405, 405, 405, 405, 405, 405)},
     ),
