@@ -64,9 +64,7 @@ api_v1: list[URLPattern | URLResolver] = [
         name="report",
     ),
     # any id: a malformed one is the API's JSON 404, not Django's HTML page
-    re_path(
-        r"^people/(?P<pk>[^/]+)/cpos/$", apis_cpos.PersonCposApi.as_view(), name="person-cpos"
-    ),
+    re_path(r"^people/(?P<pk>[^/]+)/cpos/$", apis_cpos.PersonCposApi.as_view(), name="person-cpos"),
     path("screen/", rules_apis.ScreenApi.as_view(), name="screen"),
     path("imports/list/", rules_apis.ListImportApi.as_view(), name="list-import"),
     # API tokens (issue 20 §3): password -> token (throttled per account), list, revoke.
