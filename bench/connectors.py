@@ -9,9 +9,10 @@ The database: with DATABASE_URL (PostgreSQL), a fresh database next to it named 
 off (no query log), Celery not eager and no broker, so the re-checks and screening the import
 requests are queued, not run here (bench/recheck.py measures those).
 
-Sections: ``bench_nsf`` (NSF award XML) and ``bench_medline`` (MEDLINE citation XML through
-`import_publications medline-xml`; an empty slot until that command exists). Each returns its
-figures or None; the LAST line printed is one JSON object with all of them.
+Sections: ``bench_nsf`` (NSF award XML) and ``bench_medline`` (the MEDLINE sample through
+`import_publications medline-xml`, into the portfolio the NSF import left: papers parsed,
+authors linked, co-author affiliations turned into evidence). Each returns its figures or
+None; the LAST line printed is one JSON object with all of them.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/grantcheck_h4 \\
         .venv/bin/python bench/connectors.py [--nsf PATH] [--database NAME]
@@ -53,10 +54,11 @@ def log(message: str) -> None:
 
 
 def _rows() -> dict[str, int]:
-    from projects.models import Organisation, Person, Project, Role
+    from projects.models import Organisation, Person, Project, Role, Tie
 
     return {
         "projects": Project.objects.count(),
+        "ties": Tie.objects.count(),
         "people": Person.objects.count(),
         "roles": Role.objects.count(),
         "organisations": Organisation.objects.count(),
@@ -104,7 +106,31 @@ def child_nsf(path: Path) -> dict[str, Any]:
     }
 
 
-CHILDREN: dict[str, Callable[[Path], dict[str, Any]]] = {"nsf": child_nsf}
+def child_medline(path: Path) -> dict[str, Any]:
+    from projects.connectors.medline import import_medline
+    from projects.models import TieEvidence
+
+    before = _rows()
+    evidence_before = TieEvidence.objects.count()
+    started = time.perf_counter()
+    report = import_medline(path)
+    seconds = time.perf_counter() - started
+    after = _rows()
+    papers = report.counts.get("papers", 0)
+    return {
+        "seconds": round(seconds, 2),
+        "counts": report.counts,
+        "rows_written": sum(after.values()) - sum(before.values()),
+        "evidence_written": TieEvidence.objects.count() - evidence_before,
+        "papers_per_second": round(papers / seconds, 1) if seconds else 0.0,
+        "status": report.run.status if report.run else None,
+    }
+
+
+CHILDREN: dict[str, Callable[[Path], dict[str, Any]]] = {
+    "nsf": child_nsf,
+    "medline": child_medline,
+}
 
 
 def run_child(section: str, path: Path) -> int:
@@ -200,9 +226,27 @@ def bench_nsf(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def bench_medline(args: argparse.Namespace) -> dict[str, Any] | None:
-    """Slot for the MEDLINE sample (`import_publications medline-xml`): wire it in here, with
-    a child section like child_nsf, once that command exists. Returns None until then."""
-    return None
+    """The MEDLINE sample, twice: the second import must write nothing new."""
+    path: Path = args.medline
+    if not path.exists():
+        log(f"MEDLINE: {path} not found; skipped")
+        return None
+    runs = []
+    for label in ("first", "second"):
+        result = child("medline", path)
+        log(
+            f"MEDLINE {label}: {result['seconds']} s, {result['counts'].get('papers', 0)} papers "
+            f"({result['papers_per_second']}/s), {result['rows_written']} rows and "
+            f"{result['evidence_written']} evidence rows written, peak {result['peak_mb']} MB, "
+            f"CPU {result['cpu_seconds']} s, counts {result['counts']}"
+        )
+        runs.append(result)
+    return {
+        "source": str(path),
+        "first": runs[0],
+        "second": runs[1],
+        "idempotent": runs[1]["rows_written"] == 0 and runs[1]["evidence_written"] == 0,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

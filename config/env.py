@@ -140,7 +140,7 @@ KNOWN_VARIABLES: frozenset[str] = frozenset(
         "GRANTCHECK_AUDIT_SEAL_MINUTES",
         "GRANTCHECK_WORKER_HEARTBEAT_SECONDS",
         "GRANTCHECK_HOME_INSTITUTIONS",
-        # web server (deploy/gunicorn.conf.py)
+        # web server (config/gunicorn.py)
         "GRANTCHECK_BIND",
         "WEB_CONCURRENCY",
         "GRANTCHECK_WEB_TIMEOUT",

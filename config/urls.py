@@ -13,6 +13,7 @@ from compliance import apis_reports, apis_tokens
 from compliance import views as compliance_views
 from compliance.portal import views as portal
 from projects import apis as project_apis
+from projects import apis_cpos
 from projects import apis_person_records as record_apis
 from rules import apis as rules_apis
 from rules import apis_packs as rules_pack_apis
@@ -66,6 +67,8 @@ api_v1: list[URLPattern | URLResolver] = [
         apis_reports.ReportApi.as_view(),
         name="report",
     ),
+    # any id: a malformed one is the API's JSON 404, not Django's HTML page
+    re_path(r"^people/(?P<pk>[^/]+)/cpos/$", apis_cpos.PersonCposApi.as_view(), name="person-cpos"),
     path("screen/", rules_apis.ScreenApi.as_view(), name="screen"),
     path("imports/list/", rules_apis.ListImportApi.as_view(), name="list-import"),
     # API tokens (issue 20 §3): password -> token (throttled per account), list, revoke.

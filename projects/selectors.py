@@ -42,6 +42,18 @@ def people_visible_to(*, user: Any) -> QuerySet[Person]:
     return qs.filter(Q(roles__project__in=visible_projects) | Q(user=user)).distinct()
 
 
+def cpos_people_visible_to(*, user: Any) -> QuerySet[Person]:
+    """Whose CPOS draft (their projects and every disclosed tie of theirs) a user may have:
+    the research office anyone's (for them); anyone else only their own record, never a
+    colleague's, whose ties may be scoped to projects the user cannot see."""
+    qs = Person.objects.all()
+    if sees_whole_portfolio(user):
+        return qs
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    return qs.filter(user=user)
+
+
 def roles_visible_to(*, user: Any) -> QuerySet[Role]:
     return Role.objects.filter(project__in=projects_visible_to(user=user).values("pk"))
 

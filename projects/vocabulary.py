@@ -105,7 +105,11 @@ TIE_KIND_CHOICES = [(k.code, k.label) for k in TIE_KINDS.values()]
 # Where a tie was disclosed (documents a sponsor asks for).
 DISCLOSURE_DOCUMENTS: dict[str, str] = {
     "biosketch": "Biographical sketch (NSF, NIH, DOE, DoD, NASA)",
-    "current_pending": "Current and pending (other) support (NSF, DOE, DoD, NASA)",
+    # The SciENcv CPOS common form (NSF, NIH) is this document: `import_cpos` records it here.
+    "current_pending": (
+        "Current and pending (other) support, incl. the SciENcv CPOS common form "
+        "(NSF, NIH, DOE, DoD, NASA)"
+    ),
     "other_support": "NIH Other Support",
     "rppr": "Research performance progress report",
     "foreign_component": "NIH foreign component",

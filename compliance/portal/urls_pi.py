@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from compliance.portal import pi, pi_attestation, pi_records
+from compliance.portal import pi, pi_attestation, pi_cpos, pi_records
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/<int:pk>/ties/new/", pi.tie_add, name="portal-tie-add"),
@@ -24,4 +24,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         pi_records.record_delete,
         name="portal-record-delete",
     ),
+    path("cpos/", pi_cpos.cpos_page, name="portal-cpos"),
+    path("cpos/download/", pi_cpos.cpos_download, name="portal-cpos-download"),
 ]

@@ -82,6 +82,16 @@ def _mine(w: World) -> int:
     return w.mine.pk
 
 
+def _pi_person(w: World) -> int:
+    pk: int = w.users["pi"].person.pk
+    return pk
+
+
+CPOS = by(302, 404, 200, 404, 404, 200, 200, 200)
+CPOS_POST = by(302, 405, 405, 405, 405, 405, 405, 405)
+API_CPOS = by(403, 404, 200, 404, 404, 200, 200, 200)
+
+
 def _f(w: World) -> int:
     assert w.finding is not None
     return w.finding.pk
@@ -211,6 +221,12 @@ ROWS: dict[str, Row] = {
             "GET": by(302, 404, 200, 403, 403, 403, 403, 403),
             "POST": by(302, 404, 400, 403, 403, 403, 403, 403),
         },
+    ),
+    # CPOS drafts: one's own (a PI), anyone's for the research office; never a colleague's
+    # (co-PI, senior personnel: 404); read only (POST 405, auditors included)
+    "cpos/": Row(lambda w: f"/cpos/?person={_pi_person(w)}", {"GET": CPOS, "POST": CPOS_POST}),
+    "cpos/download/": Row(
+        lambda w: f"/cpos/download/?person={_pi_person(w)}", {"GET": CPOS, "POST": CPOS_POST}
     ),
     # API tokens: everyone signed in manages their own (a key nobody holds: 404)
     "account/tokens/": Row(
@@ -386,6 +402,10 @@ ROWS: dict[str, Row] = {
     ),
     "api/v1/auth/tokens/": Row("/api/v1/auth/tokens/", {"GET": API_LIST}),
     "api/v1/auth/token/revoke/": Row("/api/v1/auth/token/revoke/", {"POST": by(*[401] * 8)}),
+    "api/v1/^people/(?P<pk>[^/]+)/cpos/$": Row(
+        lambda w: f"/api/v1/people/{_pi_person(w)}/cpos/",
+        {"GET": API_CPOS, "POST": by(403, 405, 405, 405, 405, 405, 405, 405)},
+    ),
     "api/v1/^report-exports/(?P<pk>[^/.]+)/download/$": Row(
         lambda w: f"/api/v1/report-exports/{w.objects['export_pk']}/download/",
         {"GET": by(403, 404, 409, 404, 404, 404, 404, 404)},  # queued: 409 to its owner
