@@ -16,15 +16,12 @@ from compliance.services.recheck import (
 from compliance.services.recheck_runs import recheck_watchdog
 from compliance.services.reports import report_export_run
 
-
 # A chunk whose database connection was lost is tried again this many times, 2, 4, 8 ...
 # seconds apart (at most 60): a PostgreSQL restart or failover costs seconds, not the chunk.
 CHUNK_RETRIES = 8
 
 
-@shared_task(
-    name="compliance.recheck_chunk", acks_late=True, reject_on_worker_lost=True, bind=True
-)
+@shared_task(name="compliance.recheck_chunk", acks_late=True, reject_on_worker_lost=True, bind=True)
 def recheck_chunk_task(self: Task, chunk_id: int) -> str:
     """One chunk, without the cyclic garbage collector walking the run's tie cache again and
     again: it is paused during the chunk, then run once, and what survives (the caches) is

@@ -37,7 +37,6 @@ from rules.models import (
     Scenario,
 )
 
-
 # The database connection was lost or refused: nothing of the chunk was kept (one
 # transaction), and the same chunk succeeds once the server answers again.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)

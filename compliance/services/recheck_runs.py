@@ -122,7 +122,7 @@ def recheck_watchdog(*, now: Any = None) -> int:
     count = 0
     for run in RecheckRun.objects.filter(status=RecheckRun.Status.RUNNING, started_at__lt=stale):
         latest = run.chunks.exclude(finished_at=None).order_by("-finished_at").first()
-        progress = latest.finished_at if latest and latest.finished_at else run.started_at
+        progress = (latest.finished_at if latest else None) or run.started_at or now
         resumes = [
             at
             for at in (_parse_time(e["at"]) for e in run.error_log if e.get("resumed"))

@@ -97,6 +97,10 @@ class Hosts:
             return "127.0.0.1"
         return f"10.213.{self.workers.index(host) + 1}.1"
 
+    def worker_address(self, host: str) -> str:
+        """A worker host's own address on its link."""
+        return f"10.213.{self.workers.index(host) + 1}.2"
+
     def link(self, host: str) -> str:
         return f"{self.tag}-s{self.workers.index(host) + 1}"
 
@@ -255,9 +259,21 @@ class Hosts:
         if log:
             log.close()
 
-    def log_tail(self, name: str, chars: int = 3000) -> str:
+    def log_size(self, name: str) -> int:
         path = self.tmp / f"{name}.log"
-        return path.read_text(errors="replace")[-chars:] if path.exists() else ""
+        return path.stat().st_size if path.exists() else 0
+
+    def log_tail(self, name: str, chars: int = 3000, start: int = -1) -> str:
+        """The end of a process's log, or everything written after byte `start`."""
+        path = self.tmp / f"{name}.log"
+        if not path.exists():
+            return ""
+        data = path.read_bytes()
+        return (
+            data[start:].decode(errors="replace")
+            if start >= 0
+            else data.decode(errors="replace")[-chars:]
+        )
 
     def stop(self) -> None:
         for name in list(self.procs):

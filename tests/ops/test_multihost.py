@@ -45,6 +45,7 @@ SETTINGS = {
 }
 RUN_TIMEOUT = 90
 
+
 @pytest.fixture(scope="module")
 def hosts() -> Iterator[Hosts]:
     reason = unavailable()
@@ -81,16 +82,30 @@ def _verify(hosts: Hosts, run_id: int) -> dict[str, Any]:
     return found
 
 
-def _chunks(hosts: Hosts, run_id: int, status: str) -> int:
-    sql = f"SELECT count(*) FROM compliance_recheckchunk WHERE run_id={run_id} AND status='{status}'"
+def _chunks_done(hosts: Hosts, run_id: int) -> int:
+    sql = (
+        f"SELECT count(*) FROM compliance_recheckchunk WHERE run_id={int(run_id)} AND status='done'"  # noqa: S608 (an integer)
+    )
     return int(hosts.psql(sql) or 0)
 
 
 def _run_status(hosts: Hosts, run_id: int) -> str:
     try:
-        return hosts.psql(f"SELECT status FROM compliance_recheckrun WHERE id={run_id}")
+        return hosts.psql(f"SELECT status FROM compliance_recheckrun WHERE id={int(run_id)}")  # noqa: S608
     except RuntimeError:  # the server is restarting
         return ""
+
+
+def _chunk_being_written(hosts: Hosts, holder: str) -> bool:
+    """A session of `holder` (a worker host, or "" for any) holds a chunk's transaction open
+    (the chunk locked, findings on their way): a fault now lands in the middle of a chunk."""
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = 'grantcheck' "
+        "AND state = 'idle in transaction' AND query LIKE '%compliance_recheckchunk%'"
+    )
+    if holder:
+        sql += f" AND client_addr = '{hosts.worker_address(holder)}'"
+    return int(hosts.psql(sql) or 0) > 0
 
 
 def _workers(hosts: Hosts) -> None:
@@ -100,12 +115,13 @@ def _workers(hosts: Hosts) -> None:
         hosts.worker(host)
 
 
-def _full_run(hosts: Hosts, fault: Any = None) -> tuple[dict[str, Any], float]:
+def _full_run(hosts: Hosts, fault: Any = None, holder: str = "") -> tuple[dict[str, Any], float]:
     _workers(hosts)
     started = time.monotonic()
     run_id = json.loads(hosts.run("services", ["request"]))["run"]
     if fault is not None:
-        assert wait_for(lambda: _chunks(hosts, run_id, "done") >= 3, 60), "no chunk finished"
+        assert wait_for(lambda: _chunks_done(hosts, run_id) >= 3, 60), "no chunk finished"
+        assert wait_for(lambda: _chunk_being_written(hosts, holder), 30, 0.05), "no chunk"
         fault(run_id)
     finished = wait_for(lambda: _run_status(hosts, run_id) in ("done", "failed"), RUN_TIMEOUT, 0.5)
     seconds = time.monotonic() - started
@@ -145,10 +161,11 @@ def test_a_worker_host_cut_off_mid_run_loses_nothing(
         hosts.cut("w1")
 
     try:
-        found, seconds = _full_run(hosts, cut)
+        found, seconds = _full_run(hosts, cut, holder="w1")
     finally:
         hosts.mend("w1")
     _same(found, reference)
+    assert any(e.get("resumed") for e in found["error_log"]), "w1's chunk was not resent"
     print(f"w1 cut off: {seconds:.1f} s, {found['error_log']}")
 
 
@@ -157,6 +174,7 @@ def test_redis_restarted_mid_run_loses_nothing(hosts: Hosts, reference: dict[str
     chunks again."""
     found, seconds = _full_run(hosts, lambda run_id: hosts.redis_restart(2))
     _same(found, reference)
+    assert any(e.get("resumed") for e in found["error_log"]), "no queued chunk was lost?"
     print(f"Redis restarted: {seconds:.1f} s, {found['error_log']}")
 
 
@@ -164,6 +182,9 @@ def test_postgresql_restarted_mid_run_loses_nothing(
     hosts: Hosts, reference: dict[str, Any]
 ) -> None:
     """Every session ends, open chunk transactions roll back; the tasks retry their chunk."""
+    logs = {host: hosts.log_size(host) for host in hosts.workers}
     found, seconds = _full_run(hosts, lambda run_id: hosts.postgres_restart())
     _same(found, reference)
+    retried = "".join(hosts.log_tail(host, start=logs[host]) for host in hosts.workers)
+    assert "recheck_chunk" in retried and "retry: Retry in" in retried, retried[-3000:]
     print(f"PostgreSQL restarted: {seconds:.1f} s, {found['error_log']}")
