@@ -93,6 +93,7 @@ class Client:
 
     def get(self, path: str, expect: str = "") -> requests.Response:
         response = self.session.get(self._url(path), allow_redirects=False, timeout=60)
+        self._unsecure_cookies()
         if response.status_code != 200:
             raise LoadError(f"GET {path}: {response.status_code}")
         if expect and expect not in response.text[:200_000]:
@@ -100,6 +101,7 @@ class Client:
         return response
 
     def post_json(self, path: str, body: Any, status: int = 200) -> requests.Response:
+        self.csrf = self.session.cookies.get("csrftoken") or self.csrf
         response = self.session.post(
             self._url(path),
             json=body,
@@ -107,6 +109,7 @@ class Client:
             allow_redirects=False,
             timeout=60,
         )
+        self._unsecure_cookies()
         if response.status_code != status:
             raise LoadError(f"POST {path}: {response.status_code} {response.text[:200]}")
         return response
