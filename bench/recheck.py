@@ -101,7 +101,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workers", type=int, default=2, help="worker --concurrency")
     p.add_argument("--chunk-size", type=int, default=2000, help="RECHECK_CHUNK_SIZE")
-    p.add_argument("--sample", type=int, default=2000, help="projects in the naive sample")
+    p.add_argument(
+        "--sample", type=int, default=2000, help="projects in the naive sample (0: skip (c))"
+    )
     p.add_argument("--reuse", action="store_true", help="keep a portfolio with the same N/seed")
     p.add_argument(
         "--no-warm",
@@ -1176,7 +1178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["worker_peak_rss_sum_mb"] = worker.monitor.sum_mb
         report["worker_processes"] = len(worker.monitor.peaks)
     report["worker_log"] = str(worker.log_path)
-    if not report.failures:
+    if not report.failures and args.sample > 0:  # --sample 0: no naive loop (bench/growth.py)
         measure_naive(args, ids, report)
         log(f"(c) {report['c_sample_s']:.1f} s for the sample")
     finish(report)

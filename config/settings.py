@@ -204,8 +204,9 @@ RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 2000)
 RECHECK_PARALLELISM = env_int("RECHECK_PARALLELISM", 2)
 # A run with no chunk finished for this long is resumed by the watchdog (its queued chunks
 # sent again); after RECHECK_WATCHDOG_RESUMES resumes in a row without progress it is marked
-# failed (never hangs). Longer than a chunk may take (CELERY_TASK_TIME_LIMIT).
-RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 900)
+# failed (never hangs). A chunk takes seconds; one resent while its first delivery is still
+# running waits for that one's lock, then finds it done and changes nothing.
+RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 300)
 RECHECK_WATCHDOG_RESUMES = env_int("RECHECK_WATCHDOG_RESUMES", 3)
 # How often beat runs the watchdog (seconds): a stalled run waits at most this much longer.
 RECHECK_WATCHDOG_SECONDS = env_int("RECHECK_WATCHDOG_SECONDS", 60)
