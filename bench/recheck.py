@@ -135,8 +135,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p.error("--database must contain 'bench' (it is dropped and re-created on rebuild)")
     if not args.database.replace("_", "").isalnum():
         p.error("--database: letters, digits and underscores only")
-    if args.projects < 10 or args.workers < 1 or args.chunk_size < 1 or args.sample < 1:
-        p.error("--projects >= 10, --workers, --chunk-size and --sample >= 1")
+    if args.projects < 10 or args.workers < 1 or args.chunk_size < 1 or args.sample < 0:
+        p.error("--projects >= 10, --workers, --chunk-size >= 1, --sample >= 0")
     args.queue = args.queue or f"grantcheck-bench-{os.getpid()}"
     return args
 
