@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 
 from celery import Task, shared_task
-from django.db import close_old_connections
 
 from compliance.audit.seal import audit_seal
 from compliance.services.recheck import (
@@ -34,7 +33,8 @@ def recheck_chunk_task(self: Task, chunk_id: int) -> str:
         try:
             return recheck_chunk_execute(chunk_id=chunk_id, raise_transient=retry)
         except TRANSIENT_ERRORS as exc:
-            close_old_connections()  # the broken connection is replaced on the next try
+            # The broken connection is closed after this run and before the next one
+            # (config/celery.py, close_old_connections around every task).
             raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
     finally:
         gc.enable()
