@@ -56,7 +56,7 @@ for _path in (REPO, REPO / "bench"):
         sys.path.insert(0, str(_path))
 
 import recheck as rbench  # noqa: E402  (bench/recheck.py: portfolio, reset, worker)
-from _load_clients import Client, Plan, drive, summary  # noqa: E402
+from _load_clients import Client, Plan, drive, server_times, summary  # noqa: E402
 
 GOALS = {"idle": 300.0, "recheck": 800.0}
 PASSWORD = "load-bench-" + secrets.token_hex(8)
@@ -389,7 +389,7 @@ class Rechecks:
 
 
 def window(
-    args: argparse.Namespace, clients: list[Client], the_plan: Plan, mode: str
+    args: argparse.Namespace, clients: list[Client], the_plan: Plan, mode: str, web: Gunicorn
 ) -> dict[str, Any]:
     log(f"{mode}: {len(clients)} clients for {args.duration:.0f} s")
     rechecks = Rechecks(args) if mode == "recheck" else None
@@ -398,6 +398,7 @@ def window(
         time.sleep(2)  # the first chunks are being written when the clients start
     office = next(c for c in clients if c.role == "reviewer")
     export_id, export_started = background_export(office)
+    log_start = web.log.stat().st_size
     started = time.monotonic()
     samples = drive(
         clients,
@@ -410,6 +411,9 @@ def window(
     elapsed = time.monotonic() - started
     out = summary(samples, elapsed)
     out["seconds"] = elapsed
+    with web.log.open("rb") as access:
+        access.seek(log_start)
+        out["server"] = server_times(access.read().decode(errors="replace"))
     out["export"] = export_finished(office, export_id, export_started, args.timeout)
     if rechecks:
         rechecks.finish()
@@ -430,11 +434,19 @@ def window(
 def print_mode(mode: str, out: dict[str, Any]) -> None:
     print(f"\n{mode}: {out['requests']} requests in {out['seconds']:.1f} s = "
           f"{out['requests_per_s']:.1f} requests/s, {out['errors']} error(s)")  # fmt: skip
-    print(f"  {'kind':<10} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    print(
+        f"  {'kind':<10} {'requests':>8} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+        f" {'server p50':>10} {'server p95':>10}"
+    )
     rows = [*out["kinds"].items(), ("all", out)]
     for kind, k in rows:
-        print(f"  {kind:<10} {k['requests']:>8} {k['errors']:>6} {k['p50_ms']:>8.0f} "
-              f"{k['p95_ms']:>8.0f} {k['p99_ms']:>8.0f}")  # fmt: skip
+        server = out["server"].get(kind, {})
+        print(
+            f"  {kind:<10} {k['requests']:>8} {k['errors']:>6} {k['p50_ms']:>8.0f} "
+            f"{k['p95_ms']:>8.0f} {k['p99_ms']:>8.0f} {server.get('p50_ms', 0):>10.0f} "
+            f"{server.get('p95_ms', 0):>10.0f}"
+        )
+    print("  (client: from sending to the whole answer read; server: gunicorn's own time)")
     for example in out["error_examples"]:
         print(f"  error: {example}")
     e = out["export"]
@@ -492,7 +504,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             client.sign_in()
         modes = ["idle", "recheck"] if args.mode == "both" else [args.mode]
         for mode in modes:
-            report[mode] = window(args, clients, the_plan, mode)
+            report[mode] = window(args, clients, the_plan, mode, web)
             print_mode(mode, report[mode])
             if not report[mode]["goal_met"]:
                 failures.append(f"{mode}: goal not met")
