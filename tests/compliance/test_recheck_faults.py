@@ -5,7 +5,7 @@ chunk's failure. The same faults on real hosts: tests/ops/test_multihost.py."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from celery.exceptions import Retry
@@ -121,7 +121,7 @@ def test_the_chunk_task_retries_on_a_lost_connection_until_its_retries_are_used(
         return Retry("retry", when=kwargs.get("countdown"))
 
     monkeypatch.setattr(recheck_chunk_task, "retry", retry)
-    recheck_chunk_task.push_request(retries=2, is_eager=False)
+    cast(Any, recheck_chunk_task).push_request(retries=2, is_eager=False)
     try:
         with pytest.raises(Retry):
             recheck_chunk_task.run(driver.sent[0])
@@ -132,7 +132,7 @@ def test_the_chunk_task_retries_on_a_lost_connection_until_its_retries_are_used(
 
     from compliance.tasks import CHUNK_RETRIES
 
-    recheck_chunk_task.push_request(retries=CHUNK_RETRIES, is_eager=False)
+    cast(Any, recheck_chunk_task).push_request(retries=CHUNK_RETRIES, is_eager=False)
     try:
         assert recheck_chunk_task.run(driver.sent[0]) == "failed"
     finally:

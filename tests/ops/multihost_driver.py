@@ -10,6 +10,7 @@ environment (DATABASE_URL, REDIS_URL ...). Each command prints one JSON object.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from pathlib import Path
@@ -22,8 +23,13 @@ for _path in (REPO, REPO / "bench"):
         sys.path.insert(0, str(_path))
 
 
+def _bench() -> Any:
+    """bench/recheck.py: the portfolio builder, the reset and the findings digest."""
+    return importlib.import_module("recheck")
+
+
 def setup(projects: int) -> dict[str, Any]:
-    import recheck as bench  # bench/recheck.py: the portfolio builder
+    bench = _bench()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
@@ -32,7 +38,7 @@ def setup(projects: int) -> dict[str, Any]:
 
 
 def request() -> dict[str, Any]:
-    import recheck as bench
+    bench = _bench()
 
     from compliance.services.recheck import recheck_request
     from config.celery import app
@@ -44,7 +50,7 @@ def request() -> dict[str, Any]:
 
 
 def verify(run_id: int) -> dict[str, Any]:
-    import recheck as bench
+    bench = _bench()
     from django.apps import apps
 
     from compliance.models import RecheckRun
@@ -71,7 +77,9 @@ def verify(run_id: int) -> dict[str, Any]:
         "history": history.objects.count(),
         "audit_events": audit.objects.count(),
         "digest": bench.findings_digest(),
-        "seconds": (run.finished_at - run.started_at).total_seconds() if run.finished_at else None,
+        "seconds": (run.finished_at - run.started_at).total_seconds()
+        if run.finished_at and run.started_at
+        else None,
     }
 
 
