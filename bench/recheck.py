@@ -101,7 +101,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workers", type=int, default=2, help="worker --concurrency")
     p.add_argument("--chunk-size", type=int, default=2000, help="RECHECK_CHUNK_SIZE")
-    p.add_argument("--sample", type=int, default=2000, help="projects in the naive sample")
+    p.add_argument(
+        "--sample", type=int, default=2000, help="projects in the naive sample (0: skip (c))"
+    )
     p.add_argument("--reuse", action="store_true", help="keep a portfolio with the same N/seed")
     p.add_argument(
         "--no-warm",
@@ -133,8 +135,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         p.error("--database must contain 'bench' (it is dropped and re-created on rebuild)")
     if not args.database.replace("_", "").isalnum():
         p.error("--database: letters, digits and underscores only")
-    if args.projects < 10 or args.workers < 1 or args.chunk_size < 1 or args.sample < 1:
-        p.error("--projects >= 10, --workers, --chunk-size and --sample >= 1")
+    if args.projects < 10 or args.workers < 1 or args.chunk_size < 1 or args.sample < 0:
+        p.error("--projects >= 10, --workers, --chunk-size >= 1, --sample >= 0")
     args.queue = args.queue or f"grantcheck-bench-{os.getpid()}"
     return args
 
@@ -1204,7 +1206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report["worker_peak_rss_sum_mb"] = worker.monitor.sum_mb
         report["worker_processes"] = len(worker.monitor.peaks)
     report["worker_log"] = str(worker.log_path)
-    if not report.failures:
+    if not report.failures and args.sample > 0:  # --sample 0: no naive loop (bench/growth.py)
         measure_naive(args, ids, report)
         log(f"(c) {report['c_sample_s']:.1f} s for the sample")
     finish(report)

@@ -4,22 +4,38 @@ from __future__ import annotations
 
 import gc
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from compliance.audit.seal import audit_seal
-from compliance.services.recheck import recheck_chunk_execute, recheck_request
+from compliance.services.recheck import (
+    TRANSIENT_ERRORS,
+    recheck_chunk_execute,
+    recheck_request,
+)
 from compliance.services.recheck_runs import recheck_watchdog
 from compliance.services.reports import report_export_run
 
+# A chunk whose database connection was lost is tried again this many times, 2, 4, 8 ...
+# seconds apart (at most 60): a PostgreSQL restart or failover costs seconds, not the chunk.
+CHUNK_RETRIES = 8
 
-@shared_task(name="compliance.recheck_chunk", acks_late=True, reject_on_worker_lost=True)
-def recheck_chunk_task(chunk_id: int) -> str:
+
+@shared_task(name="compliance.recheck_chunk", acks_late=True, reject_on_worker_lost=True, bind=True)
+def recheck_chunk_task(self: Task, chunk_id: int) -> str:
     """One chunk, without the cyclic garbage collector walking the run's tie cache again and
     again: it is paused during the chunk, then run once, and what survives (the caches) is
-    frozen out of later collections until the next run empties the cache."""
+    frozen out of later collections until the next run empties the cache. A lost database
+    connection retries the chunk (nothing of it was kept); after CHUNK_RETRIES the chunk is
+    recorded failed like any other error."""
     gc.disable()
     try:
-        return recheck_chunk_execute(chunk_id=chunk_id)
+        retry = not self.request.is_eager and self.request.retries < CHUNK_RETRIES
+        try:
+            return recheck_chunk_execute(chunk_id=chunk_id, raise_transient=retry)
+        except TRANSIENT_ERRORS as exc:
+            # The broken connection is closed after this run and before the next one
+            # (config/celery.py, close_old_connections around every task).
+            raise self.retry(exc=exc, countdown=min(60, 2 ** (self.request.retries + 1))) from exc
     finally:
         gc.enable()
         gc.collect()

@@ -26,7 +26,7 @@ app.conf.beat_schedule = {
     },
     "recheck-watchdog": {
         "task": "compliance.recheck_watchdog",
-        "schedule": crontab(minute="*/10"),
+        "schedule": timedelta(seconds=settings.RECHECK_WATCHDOG_SECONDS),
     },
     # Notifications (docs/notifications.md). Findings also go out when a re-check run ends;
     # this catches evaluations made outside a run (the evaluate command).

@@ -84,6 +84,7 @@ KNOWN_VARIABLES: frozenset[str] = frozenset(
         "LOG_LEVEL",
         # database, Redis, Celery
         "DATABASE_URL",
+        "DATABASE_TCP_KEEPALIVE_SECONDS",
         "SQLITE_PATH",
         "REDIS_URL",
         "REDIS_CACHE_URL",
@@ -96,6 +97,8 @@ KNOWN_VARIABLES: frozenset[str] = frozenset(
         "RECHECK_CHUNK_SIZE",
         "RECHECK_PARALLELISM",
         "RECHECK_STALE_SECONDS",
+        "RECHECK_WATCHDOG_RESUMES",
+        "RECHECK_WATCHDOG_SECONDS",
         "RECHECK_TIE_CACHE_SIZE",
         "RECHECK_CHUNK_PAUSE_SECONDS",
         # sign-in, HTTPS

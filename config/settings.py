@@ -115,6 +115,29 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    # A peer that vanished (a worker host cut off, a database server gone) is noticed in about
+    # twice DATABASE_TCP_KEEPALIVE_SECONDS, at both ends: the worker's query fails instead of
+    # waiting for hours, and the server ends the session, so the row locks of the cut-off
+    # worker's transaction (its re-check chunk) are released for the chunk's redelivery.
+    # TCP keepalive probes an idle connection; TCP_USER_TIMEOUT bounds unacknowledged data.
+    _keepalive = env_int("DATABASE_TCP_KEEPALIVE_SECONDS", 30)
+    if _keepalive > 0 and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        _interval, _timeout_ms = max(1, _keepalive // 3), _keepalive * 2000
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options.update(
+            keepalives=1,
+            keepalives_idle=_keepalive,
+            keepalives_interval=_interval,
+            keepalives_count=3,
+            tcp_user_timeout=_timeout_ms,
+        )
+        _options["options"] = " ".join(
+            [
+                _options.get("options", ""),
+                f"-c tcp_keepalives_idle={_keepalive} -c tcp_keepalives_interval={_interval}",
+                f"-c tcp_keepalives_count=3 -c tcp_user_timeout={_timeout_ms}",
+            ]
+        ).strip()
 else:
     DATABASES = {
         "default": {
@@ -179,8 +202,14 @@ RECHECK_CHUNK_SIZE = env_int("RECHECK_CHUNK_SIZE", 2000)
 # Worker processes consuming re-check chunks (celery worker --concurrency): a run is cut
 # into a multiple of this many equal chunks, so none finishes a last short chunk alone.
 RECHECK_PARALLELISM = env_int("RECHECK_PARALLELISM", 2)
-# A run with no progress for this long is marked failed by the watchdog (never hangs).
-RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 7200)
+# A run with no chunk finished for this long is resumed by the watchdog (its queued chunks
+# sent again); after RECHECK_WATCHDOG_RESUMES resumes in a row without progress it is marked
+# failed (never hangs). A chunk takes seconds; one resent while its first delivery is still
+# running waits for that one's lock, then finds it done and changes nothing.
+RECHECK_STALE_SECONDS = env_int("RECHECK_STALE_SECONDS", 300)
+RECHECK_WATCHDOG_RESUMES = env_int("RECHECK_WATCHDOG_RESUMES", 3)
+# How often beat runs the watchdog (seconds): a stalled run waits at most this much longer.
+RECHECK_WATCHDOG_SECONDS = env_int("RECHECK_WATCHDOG_SECONDS", 60)
 # Per worker process: built ties kept across the chunks of a run (people + ties; 0 = off).
 RECHECK_TIE_CACHE_SIZE = env_int("RECHECK_TIE_CACHE_SIZE", 1_000_000)
 # Optional pause before each chunk (seconds), to throttle re-checks on a busy database.

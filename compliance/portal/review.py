@@ -106,12 +106,19 @@ def queue_render(
     params = {k: request.GET.get(k, "") for k in QUEUE_FILTERS}
     per_page = _per_page(request)
     queryset = _queue_queryset(request, params)
-    page = Paginator(queryset, per_page).get_page(request.GET.get("page"))
+    scenario_counts = [] if params["scenario"] else _per_scenario(queryset)
+    paginator = Paginator(queryset, per_page)
+    if not params["scenario"]:
+        # Every finding has one scenario: the per-scenario counts add up to the queue's
+        # length, so the paginator does not count the findings a second time (at 100,000
+        # findings each count is a third of the page's SQL time).
+        paginator.__dict__["count"] = sum(n for _name, n in scenario_counts)
+    page = paginator.get_page(request.GET.get("page"))
     keep = request.GET.copy()
     keep.pop("page", None)
     context = {
         "page": page,
-        "scenario_counts": [] if params["scenario"] else _per_scenario(queryset),
+        "scenario_counts": scenario_counts,
         "params": params,
         "sort": request.GET.get("sort", "-amount"),
         "per_page": per_page,

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
@@ -36,6 +36,10 @@ from rules.models import (
     Rule,
     Scenario,
 )
+
+# The database connection was lost or refused: nothing of the chunk was kept (one
+# transaction), and the same chunk succeeds once the server answers again.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 def _enqueue_chunks(chunk_ids: list[int]) -> None:
@@ -120,12 +124,14 @@ def recheck_request(
     return run
 
 
-def recheck_chunk_execute(*, chunk_id: int) -> str:
+def recheck_chunk_execute(*, chunk_id: int, raise_transient: bool = False) -> str:
     """Evaluate one chunk under the run's scenarios; a second execution changes nothing.
 
     The findings and the chunk's status are written in one transaction: if the worker dies
     half-way, nothing is kept and the redelivered message does the whole chunk again.
-    Returns the chunk's final status.
+    Returns the chunk's final status. With raise_transient, a lost or refused database
+    connection (a server restarting, a network cut) is raised, for the task to retry the
+    chunk, instead of failing it.
     """
     try:
         with transaction.atomic():
@@ -149,6 +155,8 @@ def recheck_chunk_execute(*, chunk_id: int) -> str:
     except RecheckChunk.DoesNotExist:
         return "missing"
     except Exception as exc:
+        if raise_transient and isinstance(exc, TRANSIENT_ERRORS):
+            raise
         run_id = recheck_chunk_failed(chunk_id, exc)
         status = RecheckChunk.Status.FAILED
     recheck_run_finish(run_id=run_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import traceback
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -107,17 +107,57 @@ def _update_counts(run: RecheckRun) -> None:
 
 
 def recheck_watchdog(*, now: Any = None) -> int:
-    """Fail runs that made no progress for RECHECK_STALE_SECONDS, so nothing hangs forever."""
+    """Resume runs that made no progress for RECHECK_STALE_SECONDS; fail them after
+    RECHECK_WATCHDOG_RESUMES resumes in a row without progress, so nothing hangs forever.
+
+    A run stalls when the messages of its queued chunks are gone or held by a worker that
+    cannot report back: Redis restarted without persistence, a worker host cut off (its
+    unacknowledged message comes back only after the broker's visibility timeout), a task
+    that gave up on a database that was restarting. Resuming sends those chunks' messages
+    again: a chunk is one transaction checked under a row lock, so a message that was not lost
+    after all finds it done and changes nothing. A run with no chunk left queued is closed.
+    Returns the number of runs resumed, closed or failed."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.RECHECK_STALE_SECONDS)
     count = 0
     for run in RecheckRun.objects.filter(status=RecheckRun.Status.RUNNING, started_at__lt=stale):
         latest = run.chunks.exclude(finished_at=None).order_by("-finished_at").first()
-        if latest is None or (latest.finished_at and latest.finished_at < stale):
+        progress = (latest.finished_at if latest else None) or run.started_at or now
+        resumes = [
+            at
+            for at in (_parse_time(e["at"]) for e in run.error_log if e.get("resumed"))
+            if at > progress
+        ]
+        progress = max([progress, *resumes])
+        if progress >= stale:
+            continue
+        count += 1
+        queued = list(
+            run.chunks.filter(status=RecheckChunk.Status.QUEUED).values_list("pk", flat=True)
+        )
+        if not queued:
+            recheck_run_finish(run_id=run.pk)  # its last chunk could not close it
+        elif len(resumes) < settings.RECHECK_WATCHDOG_RESUMES:
+            _resume(run, queued, now)
+        else:
             RecheckRun.objects.filter(pk=run.pk, status=RecheckRun.Status.RUNNING).update(
                 status=RecheckRun.Status.FAILED,
                 finished_at=now,
                 error_log=[*run.error_log, {"watchdog": "no progress; marked failed"}],
             )
-            count += 1
     return count
+
+
+def _resume(run: RecheckRun, queued: list[int], now: Any) -> None:
+    from compliance.services.recheck import _enqueue_chunks
+
+    entry = {"watchdog": f"no progress; {len(queued)} chunk(s) sent again", "resumed": len(queued)}
+    with transaction.atomic():
+        locked = RecheckRun.objects.select_for_update(no_key=True).get(pk=run.pk)
+        locked.error_log = [*locked.error_log, {**entry, "at": now.isoformat()}]
+        locked.save(update_fields=["error_log"])
+        transaction.on_commit(lambda: _enqueue_chunks(queued))
+
+
+def _parse_time(value: str) -> datetime:
+    return datetime.fromisoformat(value)

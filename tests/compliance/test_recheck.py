@@ -9,7 +9,6 @@ import pytest
 
 from compliance.models import Finding, RecheckChunk, RecheckRun
 from compliance.services.recheck import recheck_chunk_execute, recheck_request
-from compliance.services.recheck_runs import recheck_watchdog
 from compliance.services.recheck_scope import projects_for_rules
 from rules.models import PackParameter
 from rules.services.rulepacks import pack_parameter_set
@@ -303,19 +302,6 @@ def test_a_failing_chunk_records_its_traceback_and_the_run_ends_failed(
     assert run.errors == 2
     assert "database went away" in run.error_log[0]["traceback"]
     assert set(run.chunks.values_list("status", flat=True)) == {"failed"}
-
-
-@pytest.mark.django_db
-def test_watchdog_fails_a_run_with_no_progress(portfolio: dict[str, Any], driver: Driver) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    run = driver.request(trigger="test", scope_key="all", today=TODAY)
-    assert recheck_watchdog(now=timezone.now()) == 0
-    assert recheck_watchdog(now=timezone.now() + timedelta(hours=3)) == 1
-    run.refresh_from_db()
-    assert run.status == "failed"
 
 
 @pytest.mark.django_db
