@@ -202,7 +202,9 @@ def test_facts_are_built_with_a_constant_number_of_queries(rules_loaded: None) -
         few = project_facts_build(ids[:3])
     with CaptureQueriesContext(connection) as many_queries:
         many = project_facts_build(ids)
-    assert 6 <= len(few_queries) <= len(many_queries) <= 7
+    # seven for the projects, roles, ties and their facts; six for person records (their
+    # training and trips, the certifications, and whether each kind of record is kept)
+    assert 12 <= len(few_queries) <= len(many_queries) <= 13
     assert len(few) == 3 and len(many) == 60
     assert sum(len(f.ties) for f in many) > sum(len(f.ties) for f in few)
 
@@ -273,7 +275,7 @@ def test_facts_hold_a_scoped_tie_of_someone_without_a_role_and_order_ties_by_rec
     with CaptureQueriesContext(connection) as queries:
         [facts] = project_facts_build([project.pk])
 
-    assert len(queries) == 7  # the outsider's name and department come by the people query
+    assert len(queries) == 13  # the outsider's name and department come by the people query
     by_id = {t.tie["id"]: t for t in facts.ties}
     assert [t.tie["id"] for t in facts.ties] == [undated.pk, newer.pk, older.pk, scoped.pk]
     other = by_id[scoped.pk]
@@ -281,10 +283,18 @@ def test_facts_hold_a_scoped_tie_of_someone_without_a_role_and_order_ties_by_rec
         "id": outsider.pk,
         "name": "Visiting Collaborator",
         "department": "Elsewhere",
+        "training_on": None,
+        "training_course": "",
+        "trips": [],
     }
     assert other.role == NO_ROLE and other.tie["project_id"] == project.pk
     assert other.org == {"id": org.pk, "name": "Partner Lab", "country": "DE", "type": org.type}
-    assert by_id[older.pk].role == {"role": "pi", "is_key": True}
+    assert by_id[older.pk].role == {
+        "role": "pi",
+        "is_key": True,
+        "joined_on": None,
+        "certified_on": None,
+    }
 
 
 @pytest.mark.django_db
