@@ -24,6 +24,7 @@ class Scope(Enum):
     PERSON = "person"
     TIE = "tie"
     MATCH = "match"
+    ITEM = "item"  # inside a quantifier over a project's items (rules.engine.items)
 
 
 # Namespace -> the scope that makes it available.
@@ -35,6 +36,11 @@ NAMESPACE_SCOPE: dict[str, Scope] = {
     "tie": Scope.TIE,
     "org": Scope.TIE,
     "match": Scope.MATCH,
+    "institution": Scope.PROJECT,
+    "equipment": Scope.ITEM,
+    "component": Scope.ITEM,
+    "patent": Scope.ITEM,
+    "agreement": Scope.ITEM,
 }
 
 FACTS: dict[str, tuple[T, str]] = {
@@ -78,6 +84,49 @@ FACTS: dict[str, tuple[T, str]] = {
     "match.listed_on": (T.DATE, "date the entry was listed"),
     "match.delisted_on": (T.DATE, "date the entry was delisted; empty if still listed"),
     "match.entry_name": (T.STR, "the list entry's primary name"),
+    "institution.name": (T.STR, "our own institution's name"),
+    "institution.federal_rd_avg_usd": (T.NUM, "federal R&D, 3-year average, US dollars"),
+    "institution.programme_elements": (T.SET, "certified research-security programme elements"),
+    "equipment.id": (T.NUM, "database id"),
+    "equipment.description": (T.STR, "what the item is"),
+    "equipment.model": (T.STR, "model"),
+    "equipment.manufacturer": (T.STR, "manufacturer name (its organisation is org.*)"),
+    "equipment.acquired_on": (T.DATE, "date acquired"),
+    "component.id": (T.NUM, "database id"),
+    "component.kind": (T.STR, "subaward or component"),
+    "component.organisation": (T.STR, "the foreign performer"),
+    "component.country": (T.STR, "ISO 3166 alpha-2 of the place of performance"),
+    "component.activity_code": (T.STR, "NIH activity code"),
+    "component.due_date": (T.DATE, "application due date"),
+    "patent.id": (T.NUM, "database id"),
+    "patent.tie_id": (T.NUM, "the patent tie's id"),
+    "patent.jurisdiction": (T.STR, "patent office: ISO alpha-2, EP, WO, EA, AP, OA"),
+    "patent.application_number": (T.STR, "application number"),
+    "patent.filing_date": (T.DATE, "filing date"),
+    "patent.disclosed": (T.BOOL, "disclosed in at least one document"),
+    "patent.disclosed_in": (T.SET, "documents the filing was disclosed in"),
+    "agreement.id": (T.NUM, "database id"),
+    "agreement.kind": (T.STR, "confucius_institute, confucius_classroom, joint_institute, ..."),
+    "agreement.counterpart": (T.STR, "the other party"),
+    "agreement.counterpart_country": (T.STR, "ISO 3166 alpha-2"),
+    "agreement.unit": (T.STR, "our unit that signed or hosts it (empty: the university)"),
+    "agreement.start_date": (T.DATE, "start"),
+    "agreement.end_date": (T.DATE, "end; empty while in force"),
+    "agreement.in_force": (T.BOOL, "started and not ended on the evaluation date"),
+}
+
+# Item domains: a project's items other than ties. Each binds its namespace, plus `org` (and
+# the organisation's list matches, for `listed`) and `person` where noted.
+# name -> (namespace, other namespaces it binds, doc)
+ITEM_DOMAINS: dict[str, tuple[str, frozenset[str], str]] = {
+    "equipment": ("equipment", frozenset({"org"}), "equipment items on the project"),
+    "components": ("component", frozenset(), "foreign subawards and components of the project"),
+    "patents": (
+        "patent",
+        frozenset({"org", "person"}),
+        "patent filings of key people and those scoped to the project",
+    ),
+    "agreements": ("agreement", frozenset(), "our institution's agreements"),
 }
 
 # Quantifier domains: name -> (scope required, scope inside)
@@ -89,6 +138,7 @@ DOMAINS: dict[str, tuple[Scope, Scope, str]] = {
     "project_ties": (Scope.PROJECT, Scope.TIE, "ties recorded as part of this project"),
     "person_ties": (Scope.PERSON, Scope.TIE, "ties of the person in scope"),
     "matches": (Scope.TIE, Scope.MATCH, "list matches of the tie's organisation"),
+    **{name: (Scope.PROJECT, Scope.ITEM, doc) for name, (_ns, _o, doc) in ITEM_DOMAINS.items()},
 }
 
 # for_each: what one finding is about.
@@ -99,6 +149,7 @@ SUBJECTS: dict[str, Scope] = {
     "ties": Scope.TIE,
     "key_ties": Scope.TIE,
     "project_ties": Scope.TIE,
+    **dict.fromkeys(ITEM_DOMAINS, Scope.ITEM),
 }
 
 SEVERITIES = ("info", "low", "medium", "high", "block")

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from rules.engine import CompiledScenario, ProjectFacts, compile_scenario, evaluate_project
+from tests.rules.engine.cases_items import ITEM_CASES
 from tests.rules.engine.helpers import TODAY, facts, match, person, role, tie
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds" / "rules"
@@ -258,6 +259,7 @@ CASES: list[tuple[str, ProjectFacts, ProjectFacts]] = [
         ),
     ),
 ]
+CASES += ITEM_CASES
 
 
 @pytest.mark.parametrize(("rule", "positive", "negative"), CASES, ids=[c[0] for c in CASES])
