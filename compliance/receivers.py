@@ -200,6 +200,9 @@ def _on_scenario_changed(sender: Any, instance: ScenarioPack, **kwargs: Any) -> 
 
 
 def connect() -> None:
+    from compliance import receivers_items
+
+    receivers_items.connect()
     rules_changed.connect(_on_rules_changed, dispatch_uid="compliance.rules_changed")
     portfolio_changed.connect(_on_portfolio_changed, dispatch_uid="compliance.portfolio")
     field_tags_changed.connect(_on_field_tags_changed, dispatch_uid="compliance.fields")

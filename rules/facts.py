@@ -15,6 +15,7 @@ from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES
 from rules.engine import ProjectFacts, TieFacts
 from rules.engine.prefilter import TieFilter, TieNarrowing
+from rules.facts_items import items_attach
 from rules.facts_ties import (  # TIE_COLUMNS, KIND, ORG, PERSON: the tie rows fetched here
     KIND,
     ORG,
@@ -267,4 +268,5 @@ def project_facts_build(
                 ties=tie_facts,
             )
         )
+    items_attach(out, cache)
     return out
