@@ -16,9 +16,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from projects.importing.sheet_names import EXTRA_SHEET_NAMES
 from projects.textcodec import TextEncodingError, TextLines
 
-SHEETS = ("projects", "people", "roles", "ties")
+SHEETS = ("projects", "people", "roles", "ties", *EXTRA_SHEET_NAMES)
 
 
 @dataclass(frozen=True)

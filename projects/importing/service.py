@@ -21,6 +21,7 @@ from projects.auditing import BulkChange, record, snapshot
 from projects.importing import fields as f
 from projects.importing.readers import ImportProblem, Table, read_csv_stream, read_source
 from projects.importing.report import ImportReport, ProblemLog
+from projects.importing.sheets import Context, extra_columns, extras_apply, extras_plan, registry
 from projects.importing.xlsx import read_xlsx
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.normalize import organisation_key
@@ -50,6 +51,8 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
+COLUMNS.update(extra_columns())  # equipment, patents, institution, ... (importing.sheets)
+
 MSG_MISSING_COLUMN = "missing required column"
 MSG_END_BEFORE_START = "end_date is before start_date"
 
@@ -76,12 +79,13 @@ class _Planner:
         self.ties: dict[TieKey, _Row] = {}
         self.db_projects: dict[str, set[ProjectKey]] = {}
         self.db_emails: set[str] = set()
+        self.extras: dict[str, dict[Any, tuple[int, dict[str, Any]]]] = {}
 
     def load_references(self) -> None:
         """Fetch, in two queries, the projects and people that roles and ties may refer to."""
         awards: set[str] = set()
         emails: set[str] = set()
-        for name in ("roles", "ties"):
+        for name in ("roles", "ties", *(x.name for x in registry() if x.references)):
             table = self.tables.get(name)
             if table is None:
                 continue
@@ -131,6 +135,7 @@ class _Planner:
             table = self.tables.get(name)
             if table is not None and self.check_columns(table):
                 parse(table)
+        extras_plan(self)
 
     def plan_people(self, table: Table) -> None:
         parsers: dict[str, Callable[[str], Any]] = {
@@ -453,6 +458,9 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
             "project_id", flat=True
         )
     )
+    context = Context(dry_run=report.dry_run, counts=counts, write=_write, diff=_diff)
+    extras_apply(plan, context)
+    touched |= context.touched
     if touched and not report.dry_run:
         ids = sorted(touched)
         transaction.on_commit(lambda: portfolio_changed.send(sender=Project, project_ids=ids))
@@ -502,7 +510,7 @@ def portfolio_import_upload(
                     filename,
                     None,
                     None,
-                    "expected projects.csv, people.csv, roles.csv, ties.csv or one .xlsx",
+                    f"expected {', '.join(n + '.csv' for n in COLUMNS)} or one .xlsx",
                 )
             )
             continue
