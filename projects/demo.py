@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from projects.access import ADMIN, AUDITOR, PI, REVIEWER
+from projects.demo_items import demo_item_tables
 from projects.importing import ImportReport, Table, portfolio_import_tables
 from projects.models import Person
 from projects.validators import orcid_check_digit
@@ -271,6 +272,7 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
         "projects": table("projects", project_rows),
         "roles": table("roles", role_rows),
         "ties": table("ties", tie_rows),
+        **demo_item_tables(catalogue.get("items", {}), project_rows, role_rows),
     }
 
 

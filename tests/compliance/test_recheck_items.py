@@ -112,10 +112,10 @@ def test_an_institution_change_rechecks_the_projects_institution_rules_apply_to(
     )
     run = RecheckRun.objects.order_by("-pk").first()
     assert run is not None and run.scope_key == "institution"
-    # R11 (NSF, DoD: proposal or active) and R19 (federal proposals); not the active NIH award
+    # R11 (NSF and DoD proposals) and R19 (federal proposals); not the active awards
     covered = _run_projects(run)
-    assert {nsf_proposal.pk, portfolio["dod"].pk, portfolio["climate"].pk} <= covered
-    assert nih.pk not in covered
+    assert nsf_proposal.pk in covered
+    assert not {nih.pk, portfolio["dod"].pk, portfolio["climate"].pk} & covered
     [r19] = _open("R19")
     assert r19.project_id == nsf_proposal.pk
 
@@ -123,11 +123,12 @@ def test_an_institution_change_rechecks_the_projects_institution_rules_apply_to(
         profile=profile, kind="confucius_institute", counterpart="CLEC",
         counterpart_country="CN", start_date=date(2012, 9, 1),
     )
-    assert {f.project_id for f in _open("R11")} == {
-        nsf_proposal.pk, portfolio["dod"].pk, portfolio["climate"].pk
-    }
-    assert {f.severity for f in _open("R11", project__sponsor="NSF")} == {"block"}
-    assert {f.severity for f in _open("R11", project__sponsor="DOD")} == {"high"}
+    dod_proposal = ProjectFactory.create(
+        sponsor="DOD", award_number="HR0011-26-1", status="proposal"
+    )
+    assert {f.project_id for f in _open("R11")} == {nsf_proposal.pk, dod_proposal.pk}
+    assert [f.severity for f in _open("R11", project__sponsor="NSF")] == ["block"]
+    assert [f.severity for f in _open("R11", project__sponsor="DOD")] == ["high"]
     agreement.end_date = date(2025, 6, 30)
     agreement.save()
     assert _open("R11") == []
