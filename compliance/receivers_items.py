@@ -22,6 +22,7 @@ from projects.models import (
     ProgrammeElement,
     Tie,
 )
+from projects.signals import institution_changed
 
 ProjectItem = EquipmentItem | ForeignComponent
 
@@ -82,11 +83,13 @@ def connect() -> None:
         )
     post_save.connect(_on_patent_changed, sender=PatentFiling, dispatch_uid="compliance.save.PF")
     post_delete.connect(_on_patent_changed, sender=PatentFiling, dispatch_uid="compliance.del.PF")
-    for model in (InstitutionProfile, InstitutionUnit, InstitutionAgreement, ProgrammeElement):
-        name = model.__name__
+    for fact in (InstitutionProfile, InstitutionUnit, InstitutionAgreement, ProgrammeElement):
+        name = fact.__name__
         post_save.connect(
-            _on_institution_changed, sender=model, dispatch_uid=f"compliance.save.{name}"
+            _on_institution_changed, sender=fact, dispatch_uid=f"compliance.save.{name}"
         )
         post_delete.connect(
-            _on_institution_changed, sender=model, dispatch_uid=f"compliance.del.{name}"
+            _on_institution_changed, sender=fact, dispatch_uid=f"compliance.del.{name}"
         )
+    # the import writes institution facts in bulk (no post_save) and says so after commit
+    institution_changed.connect(_on_institution_changed, dispatch_uid="compliance.institution")

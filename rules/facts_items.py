@@ -122,13 +122,22 @@ def _equipment(ids: Sequence[int], cache: TieCache) -> dict[int, list[ItemFacts]
 
 def _components(ids: Sequence[int]) -> dict[int, list[ItemFacts]]:
     found: dict[int, list[ItemFacts]] = defaultdict(list)
-    for c in (
+    for cid, project_id, kind, organisation, country, code, due in (
         ForeignComponent.objects.filter(project_id__any=set(ids))
         .order_by("pk")
-        .values("id", "project_id", "kind", "organisation", "country", "activity_code", "due_date")
+        .values_list(
+            "id", "project_id", "kind", "organisation", "country", "activity_code", "due_date"
+        )
     ):
-        project_id = c.pop("project_id")
-        found[project_id].append(ItemFacts(ns={"component": c}))
+        component = {
+            "id": cid,
+            "kind": kind,
+            "organisation": organisation,
+            "country": str(country),
+            "activity_code": code,
+            "due_date": due,
+        }
+        found[project_id].append(ItemFacts(ns={"component": component}))
     return found
 
 

@@ -43,13 +43,11 @@ def projects_for_institution() -> list[int]:
             qs = qs.filter(status__in=applies["statuses"])
         ids |= set(qs.values_list("pk", flat=True))
     if keys:
-        ids |= set(
-            Finding.objects.filter(rule_id__in=keys).values_list("project_id", flat=True)
-        )
+        ids |= set(Finding.objects.filter(rule_id__in=keys).values_list("project_id", flat=True))
     return sorted(ids)
 
 
-def projects_for_patent_tie(tie_id: int | None, person_id: int | None) -> list[int]:
+def projects_for_patent_tie(tie_id: int, person_id: int) -> list[int]:
     """A patent filing counts on its person's projects and on the project its tie is scoped
     to (as the tie itself does)."""
     ids = set(Role.objects.filter(person_id=person_id).values_list("project_id", flat=True))

@@ -154,7 +154,10 @@ def _apply_agreements(planner: Any, context: Context) -> None:
         if agreement is None:
             new.append(
                 InstitutionAgreement(
-                    profile=profile, kind=kind, counterpart=counterpart, start_date=start,
+                    profile=profile,
+                    kind=kind,
+                    counterpart=counterpart,
+                    start_date=start,
                     **fields,
                 )
             )

@@ -52,9 +52,7 @@ def _plan(planner: Any, table: Table) -> None:
             return None
         project = None
         if values["award_number"]:
-            project = planner.resolve_project(
-                table, row, values["award_number"], values["sponsor"]
-            )
+            project = planner.resolve_project(table, row, values["award_number"], values["sponsor"])
             if project is None:
                 return None
         if not planner.resolve_person(table, row, values["email"]):
@@ -84,8 +82,12 @@ def _apply(planner: Any, context: Context) -> None:
         disclosed = {"disclosed_in": values["disclosed_in"]}
         if tie is None:
             tie = Tie(
-                person=person, organisation=org, kind="patent", start_date=filed,
-                project=project, **disclosed,
+                person=person,
+                organisation=org,
+                kind="patent",
+                start_date=filed,
+                project=project,
+                **disclosed,
             )
             new_ties.append(tie)
         elif context.diff(tie, disclosed):

@@ -30,7 +30,9 @@ _COMPONENT_KINDS = {
 def parse_activity_code(value: str) -> str:
     code = value.strip().upper()
     if code and not _ACTIVITY.match(code):
-        raise f.CellError(f"bad NIH activity code {value!r}; expected three letters/digits like R01")
+        raise f.CellError(
+            f"bad NIH activity code {value!r}; expected three letters/digits like R01"
+        )
     return code
 
 
@@ -153,7 +155,10 @@ def _apply_equipment(planner: Any, context: Context) -> None:
         if item is None:
             new.append(
                 EquipmentItem(
-                    project=project, manufacturer=maker, description=description, model=model,
+                    project=project,
+                    manufacturer=maker,
+                    description=description,
+                    model=model,
                     **fields,
                 )
             )
@@ -181,7 +186,10 @@ def _apply_components(planner: Any, context: Context) -> None:
         if item is None:
             new.append(
                 ForeignComponent(
-                    project=project, kind=kind, country=country, organisation=organisation,
+                    project=project,
+                    kind=kind,
+                    country=country,
+                    organisation=organisation,
                     **fields,
                 )
             )

@@ -37,8 +37,7 @@ class InstitutionProfile(TimeStamped):
         verbose_name = "institution profile"
         constraints = [
             models.CheckConstraint(
-                condition=Q(federal_rd_3yr_avg_usd__isnull=True)
-                | Q(federal_rd_3yr_avg_usd__gte=0),
+                condition=Q(federal_rd_3yr_avg_usd__isnull=True) | Q(federal_rd_3yr_avg_usd__gte=0),
                 name="institution_rd_not_negative",
                 violation_error_message="The federal R&D average cannot be negative.",
             ),

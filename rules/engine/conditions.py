@@ -293,7 +293,9 @@ class Compiler:
             if not binds_organisation(self.item_domain):
                 raise ConditionError(path, f"listed is not available inside {self.item_domain}")
         elif SCOPE_ORDER[scope] < SCOPE_ORDER[Scope.TIE]:
-            raise ConditionError(path, "listed is only available in tie scope (or over an item with an organisation)")
+            raise ConditionError(
+                path, "listed is only available in tie scope (or over an item with an organisation)"
+            )
         spec = node["listed"]
         if not isinstance(spec, Mapping) or "lists" not in spec:
             raise ConditionError(f"{path}.listed", "takes {lists: [...], when: ...}")

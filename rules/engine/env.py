@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,8 +39,8 @@ class ProjectFacts:
     people: list[tuple[dict[str, Any], dict[str, Any]]]  # (person, role)
     ties: list[TieFacts]
     # Items by domain (equipment, components, patents, agreements); empty when none.
-    items: dict[str, list[ItemFacts]] = field(default_factory=dict)
-    institution: dict[str, Any] = field(default_factory=dict)
+    items: dict[str, list[ItemFacts]] = dataclasses.field(default_factory=dict)
+    institution: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 Binding = dict[str, Any] | TieFacts | ItemFacts

@@ -69,8 +69,12 @@ def test_a_foreign_subaward_on_an_nih_project_is_found_and_scoped_to_it(
     nih = ProjectFactory.create(sponsor="NIH", award_number="R01CA000001", status="active")
     recheck_request(trigger="baseline", scope_key="all", today=TODAY)
     component = ForeignComponent.objects.create(
-        project=nih, kind="component", country="ZA", activity_code="PF5",
-        due_date=date(2026, 6, 5), organisation="University of Cape Town",
+        project=nih,
+        kind="component",
+        country="ZA",
+        activity_code="PF5",
+        due_date=date(2026, 6, 5),
+        organisation="University of Cape Town",
     )
     run = RecheckRun.objects.order_by("-pk").first()
     assert run is not None and _run_projects(run) == {nih.pk}
@@ -120,8 +124,11 @@ def test_an_institution_change_rechecks_the_projects_institution_rules_apply_to(
     assert r19.project_id == nsf_proposal.pk
 
     agreement = InstitutionAgreement.objects.create(
-        profile=profile, kind="confucius_institute", counterpart="CLEC",
-        counterpart_country="CN", start_date=date(2012, 9, 1),
+        profile=profile,
+        kind="confucius_institute",
+        counterpart="CLEC",
+        counterpart_country="CN",
+        start_date=date(2012, 9, 1),
     )
     dod_proposal = ProjectFactory.create(
         sponsor="DOD", award_number="HR0011-26-1", status="proposal"
@@ -152,3 +159,18 @@ def test_a_screening_change_on_a_manufacturer_reaches_the_projects_using_its_equ
     RoleFactory.create(project=other, person=PersonFactory.create())
     EquipmentItem.objects.create(project=project, description="Lidar", manufacturer=maker)
     assert projects_for_organisations(organisation_ids=[maker.pk]) == [project.pk]
+
+
+@pytest.mark.django_db
+def test_institution_facts_imported_in_bulk_recheck_the_institution_scope(
+    rules_loaded: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    from projects.importing import Table, portfolio_import_tables
+
+    proposal = ProjectFactory.create(sponsor="NSF", award_number="2600009", status="proposal")
+    rows = [(2, {"name": "Example State University", "federal_rd_3yr_avg_usd": "412000000"})]
+    table = Table("institution", "institution.csv", ["name", "federal_rd_3yr_avg_usd"], rows)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert portfolio_import_tables(tables={"institution": table}).ok
+    run = RecheckRun.objects.get(scope_key="institution")
+    assert proposal.pk in _run_projects(run)

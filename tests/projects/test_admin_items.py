@@ -26,16 +26,21 @@ def test_only_administrators_edit_institution_facts_in_the_admin(
     reviewer.is_staff = True
     reviewer.save()
     reviewer.user_permissions.add(
-        *Permission.objects.filter(content_type__model__in=["programmeelement", "institutionprofile"])
+        *Permission.objects.filter(
+            content_type__model__in=["programmeelement", "institutionprofile"]
+        )
     )
     staff = _client(reviewer)
     url = "/admin/projects/programmeelement/add/"
     data = {"profile": profile.pk, "element": "cybersecurity", "certified_on": "2025-01-15"}
     assert staff.get("/admin/projects/programmeelement/").status_code == 200  # may read
     assert staff.post(url, data).status_code == 403
-    assert staff.post(f"/admin/projects/institutionprofile/{profile.pk}/change/", {
-        "name": "Renamed"
-    }).status_code == 403
+    assert (
+        staff.post(
+            f"/admin/projects/institutionprofile/{profile.pk}/change/", {"name": "Renamed"}
+        ).status_code
+        == 403
+    )
     assert not ProgrammeElement.objects.exists()
     assert InstitutionProfile.objects.get().name == "Example State University"
 

@@ -39,6 +39,7 @@ _RULE = re.compile(r"^\s*\d+\.\s+\*\*(R\d{2})\s*\|", re.MULTILINE)
 _NAME = re.compile(r"`([A-Za-z_]+)`|\b([A-Z][a-z]+(?:_[a-z]+)+)\b")
 _YEARS = re.compile(r"default (\d+) ?y")
 _LISTS = re.compile(r"start with ([^)]+)\)")
+UNION = "\u222a"  # DOMAIN.md's set union between list names
 
 
 def domain_md() -> Path | None:
@@ -67,7 +68,7 @@ def unconfirmed_values(text: str) -> list[tuple[str, str, Any]]:
             if m := _YEARS.search(tail):
                 default = int(m.group(1))
             elif m := _LISTS.search(tail):
-                default = [LIST_CODE[part.strip()] for part in m.group(1).split("∪")]
+                default = [LIST_CODE[part.strip()] for part in m.group(1).split(UNION)]
             out.append((rule, name, default))
     return out
 
@@ -102,7 +103,9 @@ def test_every_unconfirmed_value_of_an_encoded_rule_is_a_parameter_with_its_defa
         assert parameter["status"] == "UNCONFIRMED", f"{rule}: {name}"
         if default is not None:
             value = parameter["value"]
-            same = sorted(value) == sorted(default) if isinstance(default, list) else value == default
+            same = (
+                sorted(value) == sorted(default) if isinstance(default, list) else value == default
+            )
             assert same, f"{rule}: {name} = {value!r}, DOMAIN.md says {default!r}"
         checked += 1
     assert checked >= 5  # R04, R07, R08, R09, R10 are encoded
@@ -115,7 +118,7 @@ def test_the_parser_reads_names_and_defaults() -> None:
         "   - Look-back: `T_ftrp` (parameter; **UNCONFIRMED**, default 5 y)\n"
         "8. **R08 | Equipment | x**\n"
         "   - Condition: `e.manufacturer ∈ Restricted_equipment_lists` (list **UNCONFIRMED**;"
-        " start with 1260H ∪ FCC Covered List ∪ EL)\n"
+        f" start with 1260H {UNION} FCC Covered List {UNION} EL)\n"
         "## 9. Reference\n"
     )
     assert unconfirmed_values(text) == [

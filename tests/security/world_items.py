@@ -34,7 +34,11 @@ def items_world(w: World) -> dict[str, Any]:
     profile = InstitutionProfile.objects.create(name="Security Test University")
     unit = InstitutionUnit.objects.create(profile=profile, name="School of Languages")
     agreement = InstitutionAgreement.objects.create(
-        profile=profile, unit=unit, kind="exchange", counterpart="Partner U", start_date=date(2020, 1, 1)
+        profile=profile,
+        unit=unit,
+        kind="exchange",
+        counterpart="Partner U",
+        start_date=date(2020, 1, 1),
     )
     element = ProgrammeElement.objects.create(profile=profile, element="cybersecurity")
     return {

@@ -16,7 +16,13 @@ H1260_HIKVISION = match(
     alias="Hikvision",
 )
 ALL_ELEMENTS = frozenset(
-    {"cybersecurity", "travel_record", "travel_preauthorisation", "training", "export_control_training"}
+    {
+        "cybersecurity",
+        "travel_record",
+        "travel_preauthorisation",
+        "training",
+        "export_control_training",
+    }
 )
 
 
@@ -136,7 +142,11 @@ ITEM_CASES: list[tuple[str, ProjectFacts, ProjectFacts]] = [
         with_items(facts(sponsor="NSF"), {"patents": [patent()]}),
         with_items(
             facts(sponsor="NSF"),
-            {"patents": [patent(jurisdiction="DE", assignee_country="DE", disclosed=frozenset({"coi"}))]},
+            {
+                "patents": [
+                    patent(jurisdiction="DE", assignee_country="DE", disclosed=frozenset({"coi"}))
+                ]
+            },
         ),
     ),
     (
