@@ -464,6 +464,14 @@ def facts_querysets(
         return facts.people_qs(people)
     if step == "tags":
         return facts.tags_qs(ids)
+    if step in ("institution", "equipment", "components", "patents"):
+        from rules import facts_items
+
+        if step == "institution":
+            return facts_items.institution_qs()
+        if step == "patents":
+            return facts_items.patents_qs(ids, set(people))
+        return getattr(facts_items, f"{step}_qs")(ids)
     raise KeyError(step)
 
 
@@ -510,6 +518,9 @@ def floor_pass(ids: Sequence[int], narrowing: Any = None) -> dict[str, int]:
         if everyone:
             rows["people"], _ = _fetch_all(cursor, facts_querysets("people", [], everyone, []))
         rows["tags"], _ = _fetch_all(cursor, facts_querysets("tags", project_ids, [], []))
+        # the facts beyond ties (rules.facts_items): none in the synthetic portfolio
+        for step in ("institution", "equipment", "components", "patents"):
+            rows[step], _ = _fetch_all(cursor, facts_querysets(step, project_ids, people, []))
     return rows
 
 

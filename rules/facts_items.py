@@ -51,9 +51,51 @@ def _people_into_cache(person_ids: set[int], cache: TieCache) -> None:
             cache.people[pid] = {"id": pid, "name": name, "department": department}
 
 
+def institution_qs() -> Any:
+    return InstitutionProfile.objects.order_by("pk")[:1]
+
+
+def equipment_qs(ids: Sequence[int]) -> Any:
+    return (
+        EquipmentItem.objects.filter(project_id__any=set(ids))
+        .order_by("pk")
+        .values_list("id", "project_id", "description", "model", "acquired_on", "manufacturer_id")
+    )
+
+
+def components_qs(ids: Sequence[int]) -> Any:
+    return (
+        ForeignComponent.objects.filter(project_id__any=set(ids))
+        .order_by("pk")
+        .values_list(
+            "id", "project_id", "kind", "organisation", "country", "activity_code", "due_date"
+        )
+    )
+
+
+def patents_qs(ids: Sequence[int], people: set[int]) -> Any:
+    return (
+        PatentFiling.objects.filter(
+            Q(tie__person_id__any=people) | Q(tie__project_id__any=set(ids))
+        )
+        .order_by("pk")
+        .values_list(
+            "id",
+            "tie_id",
+            "tie__person_id",
+            "tie__project_id",
+            "tie__organisation_id",
+            "tie__start_date",
+            "tie__disclosed_in",
+            "jurisdiction",
+            "application_number",
+        )
+    )
+
+
 def institution_facts(today: date | None = None) -> tuple[dict[str, Any], list[ItemFacts]]:
     """Our institution's profile (empty without one) and its agreements, as items."""
-    profile = InstitutionProfile.objects.order_by("pk").first()
+    profile = next(iter(institution_qs()), None)
     if profile is None:
         return {}, []
     today = today or timezone.localdate()
@@ -92,11 +134,7 @@ def institution_facts(today: date | None = None) -> tuple[dict[str, Any], list[I
 
 
 def _equipment(ids: Sequence[int], cache: TieCache) -> dict[int, list[ItemFacts]]:
-    rows = list(
-        EquipmentItem.objects.filter(project_id__any=set(ids))
-        .order_by("pk")
-        .values_list("id", "project_id", "description", "model", "acquired_on", "manufacturer_id")
-    )
+    rows = list(equipment_qs(ids))
     _orgs_into_cache({r[5] for r in rows}, cache)
     found: dict[int, list[ItemFacts]] = defaultdict(list)
     for item_id, project_id, description, model, acquired, maker in rows:
@@ -122,13 +160,7 @@ def _equipment(ids: Sequence[int], cache: TieCache) -> dict[int, list[ItemFacts]
 
 def _components(ids: Sequence[int]) -> dict[int, list[ItemFacts]]:
     found: dict[int, list[ItemFacts]] = defaultdict(list)
-    for cid, project_id, kind, organisation, country, code, due in (
-        ForeignComponent.objects.filter(project_id__any=set(ids))
-        .order_by("pk")
-        .values_list(
-            "id", "project_id", "kind", "organisation", "country", "activity_code", "due_date"
-        )
-    ):
+    for cid, project_id, kind, organisation, country, code, due in components_qs(ids):
         component = {
             "id": cid,
             "kind": kind,
@@ -146,23 +178,7 @@ def _patents(
 ) -> dict[int, list[ItemFacts]]:
     """Patent filings of each project's key people, and those scoped to the project."""
     people = set().union(*key_people.values()) if key_people else set()
-    rows = list(
-        PatentFiling.objects.filter(
-            Q(tie__person_id__any=people) | Q(tie__project_id__any=set(ids))
-        )
-        .order_by("pk")
-        .values_list(
-            "id",
-            "tie_id",
-            "tie__person_id",
-            "tie__project_id",
-            "tie__organisation_id",
-            "tie__start_date",
-            "tie__disclosed_in",
-            "jurisdiction",
-            "application_number",
-        )
-    )
+    rows = list(patents_qs(ids, people))
     if not rows:
         return {}
     _orgs_into_cache({r[4] for r in rows}, cache)
