@@ -170,7 +170,8 @@ def project_facts_build(
     tie_filter: TieFilter | None = None,
     cache: TieCache | None = None,
 ) -> list[ProjectFacts]:
-    """Facts for these projects: at most seven queries for the ties, whatever their number, and the items' few (rules.facts_items).
+    """Facts for these projects: at most seven queries for the ties, whatever their number,
+    and a few for the facts beyond ties (rules.facts_items).
 
     Projects, their roles, the ties of their people and of those projects, the list matches
     of the ties' organisations, then the organisations of the ties that are kept and the
