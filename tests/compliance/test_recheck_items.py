@@ -174,3 +174,17 @@ def test_institution_facts_imported_in_bulk_recheck_the_institution_scope(
         assert portfolio_import_tables(tables={"institution": table}).ok
     run = RecheckRun.objects.get(scope_key="institution")
     assert proposal.pk in _run_projects(run)
+
+
+@pytest.mark.django_db
+def test_a_change_to_an_item_rule_reaches_projects_without_any_listed_tie(
+    rules_loaded: None,
+) -> None:
+    from compliance.services.recheck_scope import projects_for_rules
+
+    maker = org("Hesai Technology Co., Ltd.")
+    dod = ProjectFactory.create(sponsor="DOD", award_number="HR0011-3", status="active")
+    nsf = ProjectFactory.create(sponsor="NSF", award_number="2600011", status="active")
+    EquipmentItem.objects.create(project=dod, description="Lidar", manufacturer=maker)
+    ids, scenarios = projects_for_rules(rule_keys=["R08"])
+    assert dod.pk in ids and nsf.pk not in ids and "current" in scenarios
