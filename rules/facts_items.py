@@ -29,6 +29,11 @@ from rules.engine import ItemFacts, ProjectFacts
 from rules.facts_ties import TieCache, documents, matches_index
 
 WHOLE_INSTITUTION = "the institution as a whole"
+# Queries of items_attach: always the profile, equipment, components and patents; with a
+# profile its programme elements and agreements; with items, the list matches and facts of
+# organisations not yet known (manufacturers, assignees) and the inventors not yet known.
+ITEM_QUERIES_BASE = 4
+ITEM_QUERIES_MAX = ITEM_QUERIES_BASE + 2 + 2 * 2 + 1
 
 
 def _orgs_into_cache(org_ids: set[int], cache: TieCache) -> None:
