@@ -474,6 +474,14 @@ def facts_querysets(
         return facts_people.certifications_qs(ids)
     if step.startswith("records:"):
         return facts_people.records_qs(step.split(":", 1)[1])
+    if step in ("institution", "equipment", "components", "patents"):
+        from rules import facts_items
+
+        if step == "institution":
+            return facts_items.institution_qs()
+        if step == "patents":
+            return facts_items.patents_qs(ids, set(people))
+        return getattr(facts_items, f"{step}_qs")(ids)
     raise KeyError(step)
 
 
@@ -527,6 +535,9 @@ def floor_pass(ids: Sequence[int], narrowing: Any = None) -> dict[str, int]:
         for kind in ("training", "certifications", "travel"):
             _fetch_all(cursor, facts_querysets(f"records:{kind}", [], [], []))
         rows["tags"], _ = _fetch_all(cursor, facts_querysets("tags", project_ids, [], []))
+        # the facts beyond ties (rules.facts_items): none in the synthetic portfolio
+        for step in ("institution", "equipment", "components", "patents"):
+            rows[step], _ = _fetch_all(cursor, facts_querysets(step, project_ids, people, []))
     return rows
 
 

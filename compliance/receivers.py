@@ -203,6 +203,9 @@ def connect() -> None:
     from compliance import receivers_records
 
     receivers_records.connect()
+    from compliance import receivers_items
+
+    receivers_items.connect()
     rules_changed.connect(_on_rules_changed, dispatch_uid="compliance.rules_changed")
     portfolio_changed.connect(_on_portfolio_changed, dispatch_uid="compliance.portfolio")
     field_tags_changed.connect(_on_field_tags_changed, dispatch_uid="compliance.fields")

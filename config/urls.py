@@ -13,7 +13,7 @@ from compliance import apis_reports, apis_tokens
 from compliance import views as compliance_views
 from compliance.portal import views as portal
 from projects import apis as project_apis
-from projects import apis_cpos
+from projects import apis_cpos, apis_items
 from projects import apis_person_records as record_apis
 from rules import apis as rules_apis
 from rules import apis_packs as rules_pack_apis
@@ -38,6 +38,16 @@ router.register("ties", project_apis.TieViewSet, basename="tie")
 router.register("trainings", record_apis.TrainingRecordViewSet, basename="training")
 router.register("trips", record_apis.TravelRecordViewSet, basename="trip")
 router.register("certifications", record_apis.MftrpCertificationViewSet, basename="certification")
+for _prefix, _viewset, _basename in (
+    ("equipment", apis_items.EquipmentItemViewSet, "equipment-item"),
+    ("foreign-components", apis_items.ForeignComponentViewSet, "foreign-component"),
+    ("patent-filings", apis_items.PatentFilingViewSet, "patent-filing"),
+    ("institution", apis_items.InstitutionProfileViewSet, "institution-profile"),
+    ("institution-units", apis_items.InstitutionUnitViewSet, "institution-unit"),
+    ("institution-agreements", apis_items.InstitutionAgreementViewSet, "institution-agreement"),
+    ("programme-elements", apis_items.ProgrammeElementViewSet, "programme-element"),
+):
+    router.register(_prefix, _viewset, basename=_basename)
 router.register("lists", rules_apis.ReferenceListViewSet, basename="list")
 router.register("list-versions", rules_apis.ListVersionViewSet, basename="list-version")
 router.register("rule-packs", rules_pack_apis.RulePackViewSet, basename="rule-pack")

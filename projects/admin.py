@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from projects.admin_items import PROJECT_ITEM_INLINES, PatentFilingInline
 from projects.models import (
     EvidenceDispute,
     FieldTag,
@@ -64,7 +65,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_filter = ["sponsor", "status", "fundamental_research", "department"]
     search_fields = ["award_number", "title", "programme", "abstract"]
     date_hierarchy = "start_date"
-    inlines = [RoleInline]
+    inlines = [RoleInline, *PROJECT_ITEM_INLINES]
 
 
 @admin.register(Role)
@@ -82,6 +83,7 @@ class TieAdmin(admin.ModelAdmin):
     search_fields = ["person__name", "person__email", "organisation__name"]
     autocomplete_fields = ["person", "organisation", "project"]
     date_hierarchy = "start_date"
+    inlines = [PatentFilingInline]
 
 
 @admin.register(FieldTag)

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from projects.access import ADMIN, AUDITOR, PI, REVIEWER
+from projects.demo_items import demo_item_tables
 from projects.demo_records import build_record_tables, demo_pi_email
 from projects.importing import ImportReport, Table, portfolio_import_tables
 from projects.models import Person
@@ -281,6 +282,7 @@ def build_demo_tables(*, projects: int, seed: int) -> dict[str, Table]:
         "roles": table("roles", role_rows),
         "ties": table("ties", tie_rows),
         **{name: table(name, rows) for name, rows in records.items() if rows},
+        **demo_item_tables(catalogue.get("items", {}), project_rows, role_rows),
     }
 
 

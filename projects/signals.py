@@ -20,3 +20,8 @@ def field_tags_changed_on_commit(project_ids: Iterable[int]) -> None:
     ids = sorted(set(project_ids))
     if ids:
         transaction.on_commit(lambda: field_tags_changed.send(sender=None, project_ids=ids))
+
+
+# Our institution's facts (profile, units, agreements, programme elements) changed in bulk,
+# e.g. by an import (sent after commit; single saves send post_save as usual).
+institution_changed = Signal()

@@ -15,6 +15,7 @@ from projects.models import FieldTag, Organisation, Person, Project, Role, Tie
 from projects.vocabulary import KEY_ROLES
 from rules.engine import ProjectFacts, TieFacts
 from rules.engine.prefilter import TieFilter, TieNarrowing
+from rules.facts_items import items_attach
 from rules.facts_people import certifications_index, person_records_attach, records_loaded
 from rules.facts_ties import (  # TIE_COLUMNS, KIND, ORG, PERSON: the tie rows fetched here
     KIND,
@@ -171,7 +172,8 @@ def project_facts_build(
     tie_filter: TieFilter | None = None,
     cache: TieCache | None = None,
 ) -> list[ProjectFacts]:
-    """Facts for these projects: at most thirteen queries, whatever their number.
+    """Facts for these projects: at most thirteen queries for the ties and person records,
+    whatever their number, and a few for the facts beyond ties (rules.facts_items).
 
     Projects, their roles, the ties of their people and of those projects, the list matches
     of the ties' organisations, then the organisations of the ties that are kept and the
@@ -278,4 +280,5 @@ def project_facts_build(
                 records=loaded,
             )
         )
+    items_attach(out, cache)
     return out

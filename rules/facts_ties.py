@@ -61,6 +61,8 @@ class TieCache:
     # Each organisation's part of its ties' mask keys (TieFilter.row_masker), made from the
     # organisation's facts above: kept as long as they are.
     org_parts: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    # Facts other than ties the run reads once (rules.facts_items: the institution's).
+    extras: dict[str, Any] = field(default_factory=dict)
     size: int = 0
     rows_fetched: int = 0  # tie rows the facts builds using this cache asked the database for
 
@@ -81,6 +83,7 @@ class TieCache:
         self.people.clear()
         self.usable.clear()
         self.org_parts.clear()
+        self.extras.clear()
         self.size = self.rows_fetched = 0
 
     def keep(self, person_id: int, entries: list[Entry]) -> None:

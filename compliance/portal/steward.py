@@ -87,9 +87,11 @@ def _discard(token: str) -> None:
 
 
 def _summary(report: ImportReport) -> dict[str, Any]:
+    # the core entities first, then the further files' (equipment, patents, institution, ...)
+    entities = [*ENTITIES, *(e for e in report.counts if e not in ENTITIES)]
     rows = [
-        {"label": ENTITY_LABELS[e], **report.counts.get(e, {})}
-        for e in ENTITIES
+        {"label": ENTITY_LABELS.get(e, e.replace("_", " ").capitalize()), **report.counts[e]}
+        for e in entities
         if e in report.counts
     ]
     return {
@@ -97,7 +99,7 @@ def _summary(report: ImportReport) -> dict[str, Any]:
         "counts": rows,
         "changes": sum(
             report.counts.get(e, {}).get("created", 0) + report.counts.get(e, {}).get("changed", 0)
-            for e in ENTITIES
+            for e in entities
         ),
         "problems": report.problems[:SHOWN_PROBLEMS],
         "problems_total": len(report.problems),

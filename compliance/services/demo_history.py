@@ -71,8 +71,10 @@ def tables_in_batches(tables: dict[str, Table], steps: int) -> list[dict[str, Ta
         person_batch[r["email"]] = min(person_batch.get(r["email"], b), b)
 
     def batch_of(name: str, row: dict[str, str]) -> int:
-        if name in ("projects", "roles"):
+        if name in ("projects", "roles", "equipment", "foreign_components"):
             return award_batch.get(row["award_number"], last)
+        if "email" not in row:  # our institution's facts: with the first batch
+            return 0
         if name == "people":
             return person_batch.get(row["email"], last)
         person = person_batch.get(row["email"], last)

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from compliance.models import Finding
-from projects.models import Project, Role, Tie
+from projects.models import EquipmentItem, Project, Role, Tie
 from rules.engine.analysis import required_lists
+from rules.engine.types import ITEM_DOMAINS
 from rules.models import OrganisationMatch, Rule, RuleVersion, Scenario
 from rules.services.rulepacks import pack_params
 
@@ -44,6 +45,8 @@ def _rule_scope(content: dict[str, Any], params: dict[str, Any]) -> set[int]:
     if applies.get("statuses"):
         qs = qs.filter(status__in=applies["statuses"])
     lists = required_lists(content.get("condition"), params)
+    if content.get("for_each") in ITEM_DOMAINS:
+        lists = None  # an item's organisation is no tie's (rules.engine.items)
     if lists is None:
         return set(qs.values_list("pk", flat=True))
     orgs = (
@@ -75,8 +78,14 @@ def projects_for_people(*, person_ids: Iterable[int]) -> list[int]:
 
 
 def projects_for_organisations(*, organisation_ids: Iterable[int]) -> list[int]:
-    ties = Tie.objects.filter(organisation_id__in=list(organisation_ids))
+    """Projects of the people tied to these organisations, projects ties to them are scoped
+    to, and projects using equipment they made."""
+    org_ids = list(organisation_ids)
+    ties = Tie.objects.filter(organisation_id__in=org_ids)
     people = ties.values("person_id")
     roles = Role.objects.filter(person_id__in=people).values_list("project_id", flat=True)
     scoped = ties.filter(project_id__isnull=False).values_list("project_id", flat=True)
-    return sorted(set(roles) | set(scoped))
+    made = EquipmentItem.objects.filter(manufacturer_id__in=org_ids).values_list(
+        "project_id", flat=True
+    )
+    return sorted(set(roles) | set(scoped) | set(made))

@@ -16,9 +16,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from projects.importing.sheet_names import EXTRA_SHEET_NAMES
 from projects.textcodec import TextEncodingError, TextLines
 
-SHEETS = ("projects", "people", "roles", "ties", "training", "travel", "certifications")
+SHEETS = (
+    "projects",
+    "people",
+    "roles",
+    "ties",
+    "training",
+    "travel",
+    "certifications",
+    *EXTRA_SHEET_NAMES,
+)
 
 
 @dataclass(frozen=True)

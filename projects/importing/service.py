@@ -22,6 +22,7 @@ from projects.importing import fields as f
 from projects.importing import person_records as records
 from projects.importing.readers import ImportProblem, Table, read_csv_stream, read_source
 from projects.importing.report import ImportReport, ProblemLog
+from projects.importing.sheets import Context, extra_columns, extras_apply, extras_plan, registry
 from projects.importing.xlsx import read_xlsx
 from projects.models import Organisation, Person, Project, Role, Tie
 from projects.normalize import organisation_key
@@ -53,6 +54,7 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 COLUMNS.update(records.COLUMNS)  # training, travel, certifications
+COLUMNS.update(extra_columns())  # equipment, patents, institution, ... (importing.sheets)
 
 MSG_MISSING_COLUMN = "missing required column"
 MSG_END_BEFORE_START = "end_date is before start_date"
@@ -81,12 +83,18 @@ class _Planner:
         self.db_projects: dict[str, set[ProjectKey]] = {}
         self.db_emails: set[str] = set()
         self.records: dict[str, dict[tuple[Any, ...], records.PlannedRecord]] = {}
+        self.extras: dict[str, dict[Any, tuple[int, dict[str, Any]]]] = {}
 
     def load_references(self) -> None:
         """Fetch, in two queries, the projects and people that roles and ties may refer to."""
         awards: set[str] = set()
         emails: set[str] = set()
-        for name in ("roles", "ties", *records.SHEETS):
+        for name in (
+            "roles",
+            "ties",
+            *records.SHEETS,
+            *(x.name for x in registry() if x.references),
+        ):
             table = self.tables.get(name)
             if table is None:
                 continue
@@ -137,6 +145,7 @@ class _Planner:
             table = self.tables.get(name)
             if table is not None and self.check_columns(table):
                 parse(table)
+        extras_plan(self)
 
     def plan_records(self, table: Table) -> None:
         records.plan_records(self, table)
@@ -470,6 +479,9 @@ def _apply(plan: _Planner, report: ImportReport) -> None:
         )
     )
     touched |= records.apply_records(plan.records, counts)
+    context = Context(dry_run=report.dry_run, counts=counts, write=_write, diff=_diff)
+    extras_apply(plan, context)
+    touched |= context.touched
     if touched and not report.dry_run:
         ids = sorted(touched)
         transaction.on_commit(lambda: portfolio_changed.send(sender=Project, project_ids=ids))
@@ -519,8 +531,7 @@ def portfolio_import_upload(
                     filename,
                     None,
                     None,
-                    "expected projects.csv, people.csv, roles.csv, ties.csv, training.csv, "
-                    "travel.csv, certifications.csv or one .xlsx",
+                    f"expected {', '.join(n + '.csv' for n in COLUMNS)} or one .xlsx",
                 )
             )
             continue

@@ -1,7 +1,7 @@
 """The rules engine: pure Python, no Django. Facts in, findings out."""
 
 from rules.engine.conditions import OPERATORS, Compiler, ConditionError
-from rules.engine.env import Env, ProjectFacts, TieFacts
+from rules.engine.env import Env, ItemFacts, ProjectFacts, TieFacts
 from rules.engine.evaluate import (
     CompiledRule,
     CompiledScenario,
@@ -26,6 +26,7 @@ __all__ = [
     "ConditionError",
     "Env",
     "FindingResult",
+    "ItemFacts",
     "ProjectFacts",
     "TieFacts",
     "compile_rule",

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rules.engine.types import ITEM_DOMAINS
+
 
 def _param(value: Any, params: Mapping[str, Any]) -> Any:
     if isinstance(value, Mapping) and set(value) == {"param"}:
@@ -48,7 +50,8 @@ def required_lists(
         if not found or any(f is None for f in found):
             return None
         return frozenset().union(*[f for f in found if f is not None])
-    if "some" in node and through_quantifiers:
+    if "some" in node and through_quantifiers and node["some"] not in ITEM_DOMAINS:
+        # (an item's organisation is no tie's: a list match on it says nothing about ties)
         return required_lists(node.get("where"), params)
     return None
 

@@ -20,13 +20,30 @@ from datetime import date
 from typing import Any
 
 from rules.engine.env import Env
-from rules.engine.types import DOMAINS, FACTS, MEMBERSHIP_WHEN, NAMESPACE_SCOPE, Scope, T
+from rules.engine.items import binds_organisation, in_force, item_scope_problem
+from rules.engine.types import (
+    DOMAINS,
+    FACTS,
+    ITEM_DOMAINS,
+    MEMBERSHIP_WHEN,
+    NAMESPACE_SCOPE,
+    Scope,
+    T,
+)
 
 Pred = Callable[[Env], bool]
 
 # Trip scope branches off person scope: project and person facts are available in it, tie
-# facts are not, and trip facts only there (see _available).
-SCOPE_ORDER = {Scope.PROJECT: 0, Scope.PERSON: 1, Scope.TIE: 2, Scope.MATCH: 3, Scope.TRIP: 1}
+# facts are not, and trip facts only there (see _available). Item scope (rules.engine.items)
+# is checked by item_scope_problem.
+SCOPE_ORDER = {
+    Scope.PROJECT: 0,
+    Scope.PERSON: 1,
+    Scope.TIE: 2,
+    Scope.MATCH: 3,
+    Scope.TRIP: 1,
+    Scope.ITEM: 1,
+}
 
 
 def _available(needed: Scope, scope: Scope) -> bool:
@@ -51,6 +68,7 @@ OPERATORS: dict[str, frozenset[T]] = {
     "not_in": frozenset({T.STR, T.NUM}),
     "contains": frozenset({T.SET}),
     "contains_any": frozenset({T.SET}),
+    "contains_all": frozenset({T.SET}),
     "is_empty": frozenset({T.SET, T.STR, T.DATE}),
 }
 _CMP: dict[str, Callable[[Any, Any], bool]] = {
@@ -89,8 +107,9 @@ def _years_ago(today: date, years: float) -> date:
 class Compiler:
     """Compile a condition tree against scenario parameters into a predicate."""
 
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(self, params: Mapping[str, Any], item_domain: str | None = None) -> None:
         self.params = params
+        self.item_domain = item_domain  # the item domain bound in item scope
 
     # -- values ---------------------------------------------------------------------
 
@@ -146,7 +165,7 @@ class Compiler:
             return self.date_value(path, value)
         if isinstance(value, Mapping) and set(value) == {"param"}:
             value = self.param(f"{path}.param", value["param"])
-        if op in ("in", "not_in", "contains_any"):
+        if op in ("in", "not_in", "contains_any", "contains_all"):
             if not isinstance(value, list | tuple | set | frozenset):
                 raise ConditionError(path, f"{op} needs a list, got {value!r}")
             item_type = T.STR if kind == T.SET else kind
@@ -213,8 +232,13 @@ class Compiler:
     def leaf(self, node: Mapping[str, Any], path: str, scope: Scope) -> Pred:
         name = node["fact"]
         kind = self.fact_type(f"{path}.fact", name)
-        needed = NAMESPACE_SCOPE[name.split(".")[0]]
-        if not _available(needed, scope):
+        namespace = name.split(".")[0]
+        needed = NAMESPACE_SCOPE[namespace]
+        if scope == Scope.ITEM or needed == Scope.ITEM:
+            problem = item_scope_problem(namespace, scope, self.item_domain)
+            if problem is not None:
+                raise ConditionError(f"{path}.fact", problem)
+        elif not _available(needed, scope):
             raise ConditionError(
                 f"{path}.fact",
                 f"{name} is only available inside a quantifier over "
@@ -242,13 +266,22 @@ class Compiler:
                 f"{path}.{head}", f"unknown domain {domain!r}; known: {', '.join(DOMAINS)}"
             )
         needs, inner_scope, _doc = DOMAINS[domain]
+        if scope == Scope.ITEM:
+            raise ConditionError(f"{path}.{head}", "no quantifier inside an item domain")
         if SCOPE_ORDER[needs] > SCOPE_ORDER[scope]:
             raise ConditionError(f"{path}.{head}", f"{domain} needs {needs.value} scope")
-        where = self.compile(node["where"], f"{path}.where", inner_scope)
+        if domain not in ITEM_DOMAINS:
+            where = self.compile(node["where"], f"{path}.where", inner_scope)
+            return _quantifier(head, domain, where)
+        outer, self.item_domain = self.item_domain, domain
+        try:
+            where = self.compile(node["where"], f"{path}.where", inner_scope)
+        finally:
+            self.item_domain = outer
         return _quantifier(head, domain, where)
 
     def tie_within(self, node: Mapping[str, Any], path: str, scope: Scope) -> Pred:
-        if SCOPE_ORDER[scope] < SCOPE_ORDER[Scope.TIE]:
+        if scope == Scope.ITEM or SCOPE_ORDER[scope] < SCOPE_ORDER[Scope.TIE]:
             raise ConditionError(path, "tie_within is only available in tie scope")
         spec = node["tie_within"]
         if not isinstance(spec, Mapping) or set(spec) != {"years"}:
@@ -273,8 +306,13 @@ class Compiler:
         return within
 
     def listed(self, node: Mapping[str, Any], path: str, scope: Scope) -> Pred:
-        if SCOPE_ORDER[scope] < SCOPE_ORDER[Scope.TIE]:
-            raise ConditionError(path, "listed is only available in tie scope")
+        if scope == Scope.ITEM:
+            if not binds_organisation(self.item_domain):
+                raise ConditionError(path, f"listed is not available inside {self.item_domain}")
+        elif SCOPE_ORDER[scope] < SCOPE_ORDER[Scope.TIE]:
+            raise ConditionError(
+                path, "listed is only available in tie scope (or over an item with an organisation)"
+            )
         spec = node["listed"]
         if not isinstance(spec, Mapping) or "lists" not in spec:
             raise ConditionError(f"{path}.listed", "takes {lists: [...], when: ...}")
@@ -308,6 +346,8 @@ def getter(name: str) -> Callable[[Env], Any]:
         return lambda env: bool(env.ns["tie"].get("disclosed_in"))
     if name == "trip.preauthorised":
         return lambda env: env.ns["trip"].get("preauthorised_on") is not None
+    if name == "agreement.in_force":
+        return lambda env: in_force(env.ns["agreement"], env.today)
     return lambda env: env.ns[ns].get(key)
 
 
@@ -370,6 +410,8 @@ def _leaf(op: str, get: Callable[[Env], Any], value: Callable[[Env], Any], label
             ok = expected in (actual or ())
         elif op == "contains_any":
             ok = bool(expected & frozenset(actual or ()))
+        elif op == "contains_all":
+            ok = expected <= frozenset(actual or ())
         else:  # is_empty
             ok = (not actual) == expected
         if ok:
@@ -444,8 +486,7 @@ def _quantifier(head: str, domain: str, where: Pred) -> Pred:
 
 def _listed(lists: frozenset[str], when: str, min_score: float) -> Pred:
     def listed(env: Env) -> bool:
-        tie = env.ns["tie"]
-        start, end = tie.get("start_date"), tie.get("end_date")
+        start, end = env.period()
         best: dict[str, Any] | None = None
         best_rank = (-1, -1.0)
         for match in env.matches():

@@ -17,7 +17,7 @@ from rules.engine.analysis import (
 )
 from rules.engine.conditions import Compiler, ConditionError, Pred
 from rules.engine.env import Env, ProjectFacts, TieFacts
-from rules.engine.types import ERROR_SEVERITY, SEVERITIES, SUBJECTS, Scope
+from rules.engine.types import ERROR_SEVERITY, ITEM_DOMAINS, SEVERITIES, SUBJECTS, Scope
 
 RULE_KEYS = {
     "id",
@@ -174,7 +174,7 @@ def compile_rule(
     applies = data.get("applies_to", {}) or {}
     if not isinstance(applies, Mapping) or set(applies) - {"sponsors", "statuses"}:
         raise ConditionError(f"{path}.applies_to", "takes sponsors and statuses")
-    compiler = Compiler(params)
+    compiler = Compiler(params, for_each if scope == Scope.ITEM else None)
     predicate = compiler.compile(data.get("condition"), f"{path}.condition", scope)
     severity_when: list[tuple[Pred, str]] = []
     for i, item in enumerate(data.get("severity_when", []) or []):
@@ -213,6 +213,8 @@ def compile_rule(
             "trip",
             "param",
             "value",
+            "institution",
+            *(own for own, _o, _d in ITEM_DOMAINS.values()),
         }:
             raise ConditionError(f"{path}.explanation", f"unknown placeholder {m.group(0)}")
         if m.group(1) == "param" and m.group(2) not in params:
@@ -346,6 +348,9 @@ def _finding(
             severity = lowered
     if rule.for_each == "project":
         subject = "project"
+    elif rule.for_each in ITEM_DOMAINS:
+        namespace = ITEM_DOMAINS[rule.for_each][0]
+        subject = f"{namespace}:{env.ns[namespace]['id']}"
     elif tie is not None and SUBJECTS[rule.for_each] == Scope.TIE:
         subject = f"tie:{tie['id']}"
     else:
@@ -392,6 +397,8 @@ def _rule_results(
     """The findings of one rule on one project (before modifiers); an exception is an ERROR."""
     results: list[FindingResult] = []
     if not facts.ties and rule.tie_subjects:  # no tie to bind: nothing to find
+        return results
+    if rule.for_each in ITEM_DOMAINS and not facts.items.get(rule.for_each):
         return results
     if not rule.applies(facts.project):
         return results

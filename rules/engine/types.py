@@ -25,6 +25,7 @@ class Scope(Enum):
     TIE = "tie"
     MATCH = "match"
     TRIP = "trip"  # inside a quantifier over a person's trips (a branch of person scope)
+    ITEM = "item"  # inside a quantifier over a project's items (rules.engine.items)
 
 
 # Namespace -> the scope that makes it available.
@@ -38,6 +39,11 @@ NAMESPACE_SCOPE: dict[str, Scope] = {
     "org": Scope.TIE,
     "match": Scope.MATCH,
     "trip": Scope.TRIP,
+    "institution": Scope.PROJECT,
+    "equipment": Scope.ITEM,
+    "component": Scope.ITEM,
+    "patent": Scope.ITEM,
+    "agreement": Scope.ITEM,
 }
 
 FACTS: dict[str, tuple[T, str]] = {
@@ -103,6 +109,49 @@ FACTS: dict[str, tuple[T, str]] = {
     "trip.preauthorised_on": (T.DATE, "date of the pre-authorisation; empty if none"),
     "trip.reference": (T.STR, "pre-authorisation reference"),
     "trip.purpose": (T.STR, "purpose of the trip"),
+    "institution.name": (T.STR, "our own institution's name"),
+    "institution.federal_rd_avg_usd": (T.NUM, "federal R&D, 3-year average, US dollars"),
+    "institution.programme_elements": (T.SET, "certified research-security programme elements"),
+    "equipment.id": (T.NUM, "database id"),
+    "equipment.description": (T.STR, "what the item is"),
+    "equipment.model": (T.STR, "model"),
+    "equipment.manufacturer": (T.STR, "manufacturer name (its organisation is org.*)"),
+    "equipment.acquired_on": (T.DATE, "date acquired"),
+    "component.id": (T.NUM, "database id"),
+    "component.kind": (T.STR, "subaward or component"),
+    "component.organisation": (T.STR, "the foreign performer"),
+    "component.country": (T.STR, "ISO 3166 alpha-2 of the place of performance"),
+    "component.activity_code": (T.STR, "NIH activity code"),
+    "component.due_date": (T.DATE, "application due date"),
+    "patent.id": (T.NUM, "database id"),
+    "patent.tie_id": (T.NUM, "the patent tie's id"),
+    "patent.jurisdiction": (T.STR, "patent office: ISO alpha-2, EP, WO, EA, AP, OA"),
+    "patent.application_number": (T.STR, "application number"),
+    "patent.filing_date": (T.DATE, "filing date"),
+    "patent.disclosed": (T.BOOL, "disclosed in at least one document"),
+    "patent.disclosed_in": (T.SET, "documents the filing was disclosed in"),
+    "agreement.id": (T.NUM, "database id"),
+    "agreement.kind": (T.STR, "confucius_institute, confucius_classroom, joint_institute, ..."),
+    "agreement.counterpart": (T.STR, "the other party"),
+    "agreement.counterpart_country": (T.STR, "ISO 3166 alpha-2"),
+    "agreement.unit": (T.STR, "our unit that signed or hosts it (empty: the university)"),
+    "agreement.start_date": (T.DATE, "start"),
+    "agreement.end_date": (T.DATE, "end; empty while in force"),
+    "agreement.in_force": (T.BOOL, "started and not ended on the evaluation date"),
+}
+
+# Item domains: a project's items other than ties. Each binds its namespace, plus `org` (and
+# the organisation's list matches, for `listed`) and `person` where noted.
+# name -> (namespace, other namespaces it binds, doc)
+ITEM_DOMAINS: dict[str, tuple[str, frozenset[str], str]] = {
+    "equipment": ("equipment", frozenset({"org"}), "equipment items on the project"),
+    "components": ("component", frozenset(), "foreign subawards and components of the project"),
+    "patents": (
+        "patent",
+        frozenset({"org", "person"}),
+        "patent filings of key people and those scoped to the project",
+    ),
+    "agreements": ("agreement", frozenset(), "our institution's agreements"),
 }
 
 # Quantifier domains: name -> (scope required, scope inside)
@@ -115,6 +164,7 @@ DOMAINS: dict[str, tuple[Scope, Scope, str]] = {
     "person_ties": (Scope.PERSON, Scope.TIE, "ties of the person in scope"),
     "matches": (Scope.TIE, Scope.MATCH, "list matches of the tie's organisation"),
     "person_trips": (Scope.PERSON, Scope.TRIP, "covered international trips of the person"),
+    **{name: (Scope.PROJECT, Scope.ITEM, doc) for name, (_ns, _o, doc) in ITEM_DOMAINS.items()},
 }
 
 # for_each: what one finding is about.
@@ -125,6 +175,7 @@ SUBJECTS: dict[str, Scope] = {
     "ties": Scope.TIE,
     "key_ties": Scope.TIE,
     "project_ties": Scope.TIE,
+    **dict.fromkeys(ITEM_DOMAINS, Scope.ITEM),
 }
 
 SEVERITIES = ("info", "low", "medium", "high", "block")

@@ -375,6 +375,13 @@ ROWS: dict[str, Row] = {
     **api("rechecks", API_OFFICE, API_OFFICE, _o("run_pk")),
     **api("report-exports", API_LIST, by(403, 404, 200, 404, 404, 404, 404, 404), _o("export_pk")),
     **api("organisation-matches", API_LIST, API_ON_PROJECT, lambda w: w.objects["match"].pk),
+    **api("equipment", API_LIST, API_ON_PROJECT, _o("equipment_pk")),
+    **api("foreign-components", API_LIST, API_ON_PROJECT, _o("component_pk")),
+    **api("patent-filings", API_LIST, API_ON_PROJECT, _o("patent_pk")),
+    **api("institution", API_OFFICE, API_OFFICE, _o("institution_pk")),
+    **api("institution-units", API_OFFICE, API_OFFICE, _o("unit_pk")),
+    **api("institution-agreements", API_OFFICE, API_OFFICE, _o("agreement_pk")),
+    **api("programme-elements", API_OFFICE, API_OFFICE, _o("element_pk")),
     "api/v1/^findings/exposure/$": Row("/api/v1/findings/exposure/", {"GET": API_LIST}),
     "api/v1/^findings/exposure\\.(?P<format>[a-z0-9]+)/?$": Row(
         "/api/v1/findings/exposure.json", {"GET": API_LIST}

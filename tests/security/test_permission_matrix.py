@@ -42,6 +42,7 @@ from rules.services.screening import organisations_screen
 from tests.factories import OrganisationFactory, TieFactory
 from tests.security.matrix_table import ROWS, Row, admin_site
 from tests.security.world import PERSONAS, World, build_world
+from tests.security.world_items import items_world
 
 ROOT = Path(__file__).resolve().parents[2]
 MSG_MISSING = (
@@ -117,6 +118,7 @@ def _matrix_world() -> World:
         ),
     )
     assert w.objects["match"] is not None, "the listed name was not matched"
+    w.objects.update(items_world(w))
     return w
 
 

@@ -51,6 +51,14 @@ CASES: list[tuple[str, dict[str, Any], bool, bool]] = [
         True,
     ),
     ("contains_any false", {"fact": "field.tags", "contains_any": ["quantum"]}, False, False),
+    ("contains_all", {"fact": "field.tags", "contains_all": ["hypersonics"]}, False, True),
+    (
+        "contains_all false",
+        {"fact": "field.tags", "contains_all": ["hypersonics", "quantum"]},
+        False,
+        False,
+    ),
+    ("date is_empty false", {"fact": "project.end_date", "is_empty": True}, False, False),
     ("is_empty false", {"fact": "field.tags", "is_empty": True}, False, False),
     ("is_empty true", {"fact": "field.tags", "is_empty": False}, False, True),
     (

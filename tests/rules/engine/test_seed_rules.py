@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from rules.engine import CompiledScenario, ProjectFacts, compile_scenario, evaluate_project
+from tests.rules.engine.cases_items import ITEM_CASES
 from tests.rules.engine.helpers import TODAY, facts, match, person, role, tie
 from tests.rules.engine.seed_cases_people import PEOPLE_CASES
 
@@ -259,6 +260,7 @@ CASES: list[tuple[str, ProjectFacts, ProjectFacts]] = [
         ),
     ),
 ]
+CASES += ITEM_CASES
 
 
 CASES += PEOPLE_CASES
