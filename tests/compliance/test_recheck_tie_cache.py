@@ -148,9 +148,9 @@ def test_the_chunk_task_pauses_the_collector_and_freezes_what_survives(
 
     collector_on: list[bool] = []
 
-    def execute(chunk_id: int) -> str:
+    def execute(chunk_id: int, raise_transient: bool = False) -> str:
         collector_on.append(gc.isenabled())
-        return recheck_chunk_execute(chunk_id=chunk_id)
+        return recheck_chunk_execute(chunk_id=chunk_id, raise_transient=raise_transient)
 
     monkeypatch.setattr(tasks, "recheck_chunk_execute", execute)
     run = driver.request(trigger="nightly", scope_key="all", today=TODAY, chunk_size=1)
