@@ -21,7 +21,7 @@ about ten wrapped lines so a row always fits on a page.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -31,6 +31,16 @@ from fpdf import FPDF
 from fpdf.outline import OutlineSection
 
 from compliance.reports.manifest import Manifest
+from compliance.reports.pdf_document import (
+    CHARACTER_NOTE,
+    FONT_NOTE,
+    SCENARIO_NOTE,
+    ReportPDF,
+    compact_dollars,
+    finite,
+    fit,
+    nice_ceiling,
+)
 from compliance.reports.pdf_fonts import BUNDLED, ReportFonts, printable_with
 from compliance.reports.pdf_grid import (
     MAX_WORD_SHARE,
@@ -65,85 +75,7 @@ _DEFAULT_WEIGHT: Final = {
     "datetime": 15.0,
     "bool": 6.0,
 }
-_FONT_NOTE: Final = (
-    "Text is printed with Noto Sans and Noto Sans CJK SC. A character neither has is shown in "
-    "its Latin form or as a note naming its script (e.g. '[Korean text]'); the CSV and XLSX "
-    "exports carry the exact text."
-)
-_CHARACTER_NOTE: Final = (
-    "Text is printed with the Helvetica core font (Windows-1252 characters). Other accented "
-    "Latin letters are shown without their accents, Cyrillic and Greek are romanised, and "
-    "a run of characters with no Latin form is shown as a note naming its script (e.g. "
-    "'[Chinese text]'). The CSV and XLSX exports carry the exact text."
-)
-_SCENARIO_NOTE: Final = (
-    "Each scenario is an alternative future (today's obligations, or as if one bill passed): "
-    "amounts are never added up across scenarios."
-)
-
-
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """``text`` shortened with ``...`` to fit on one line of ``width`` in the current font."""
-    text = text[: int(width * 3) + 1]  # no glyph is narrower than 1/3 mm at these sizes
-    if pdf.get_string_width(text) <= width - 1:
-        return text
-    while text and pdf.get_string_width(text + "...") > width - 1:
-        text = text[:-1]
-    return text.rstrip() + "..."
-
-
-def _finite(value: Decimal) -> Decimal:
-    return value if value.is_finite() else Decimal(0)
-
-
-def _compact_dollars(value: Decimal) -> str:
-    amount = float(value)
-    for threshold, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if abs(amount) >= threshold:
-            return f"${amount / threshold:.3g}{suffix}"
-    return f"${amount:,.0f}"
-
-
-def _nice_ceiling(value: Decimal) -> Decimal:
-    """Smallest 1, 2, 2.5 or 5 times a power of ten that is >= ``value`` (for the chart axis)."""
-    if value <= 0:
-        return Decimal(1)
-    magnitude = Decimal(10) ** (value.adjusted())
-    for step in (1, 2, Decimal("2.5"), 5, 10):
-        if value <= magnitude * step:
-            return magnitude * step
-    return magnitude * 10
-
-
 # --------------------------------------------------------------------------- document
-
-
-class _ReportPDF(FPDF):
-    def __init__(self, family: str, clean: Callable[[str], str], footer_text: str) -> None:
-        super().__init__(orientation="L", unit="mm", format="Letter")
-        self.report_family = family
-        self.report_clean = clean
-        self.footer_text = footer_text
-
-    def set_font(self, family: str | None = None, style: Any = "", size: float = 0) -> None:
-        super().set_font(family, style, size)
-        # fpdf2 2.8.9 sets a font on the page lazily, with the first text. When that text starts
-        # with a fallback (CJK) character, the font is set only inside that text's q/Q block,
-        # yet counted as set: the next text then prints in whatever font the page had before
-        # (wrong glyphs). Setting it on the page now avoids that.
-        if self.page and self._fallback_font_ids and not self.current_font_is_set_on_page:
-            assert self.current_font is not None
-            self._out(self._set_font_for_page(self.current_font, self.font_size_pt))
-
-    def footer(self) -> None:
-        self.set_y(-10)
-        self.set_font(self.report_family, "", 7)
-        self.set_text_color(110, 110, 110)
-        self.cell(
-            self.epw * 0.8, 5, _fit(self, self.report_clean(self.footer_text), self.epw * 0.8)
-        )
-        self.cell(0, 5, f"Page {self.page_no()}", align="R")
-        self.set_text_color(0, 0, 0)
 
 
 @dataclass
@@ -176,7 +108,7 @@ class _Writer:
         clean = printable_with(fonts.paths) if fonts is not None else transliterate
         footer = " ".join(f"grantcheck - {title} - generated {manifest.generated_at}".split())
         family = _TTF_FAMILY if self.unicode else _CORE_FAMILY
-        self.pdf = pdf = _ReportPDF(family, clean, footer)
+        self.pdf = pdf = ReportPDF(family, clean, footer)
         if fonts is not None:
             pdf.add_font(_TTF_FAMILY, "", str(fonts.regular))
             pdf.add_font(_TTF_FAMILY, "B", str(fonts.bold or fonts.regular))
@@ -216,7 +148,7 @@ class _Writer:
     def pair(self, label: str, value: str, *, size: float = 10) -> None:
         pdf = self.pdf
         self.font(size, bold=True)
-        pdf.cell(52, size * 0.55, _fit(pdf, self.text(label), 50))
+        pdf.cell(52, size * 0.55, fit(pdf, self.text(label), 50))
         self.font(size)
         pdf.multi_cell(0, size * 0.55, self.text(value) or "-", new_x="LMARGIN", new_y="NEXT")
 
@@ -261,7 +193,7 @@ class _Writer:
         self.font(8)
         pdf.ln(3)
         notes = ["The SHA-256 of this PDF itself is recorded in the export's manifest file."]
-        notes.append(_FONT_NOTE if self.unicode else _CHARACTER_NOTE)
+        notes.append(FONT_NOTE if self.unicode else CHARACTER_NOTE)
         pdf.multi_cell(0, 4, " ".join(notes), new_x="LMARGIN", new_y="NEXT")
         while pdf.page < self.cover_pages:  # fill the reserved pages exactly (see write_pdf)
             pdf.add_page()
@@ -277,8 +209,8 @@ class _Writer:
             self.font(10)
             pdf.cell(0, 6, "No exposure recorded.", new_x="LMARGIN", new_y="NEXT")
             return
-        amounts = [_finite(Decimal(amount)) for _, amount in exposure]
-        top = _nice_ceiling(max(amounts))
+        amounts = [finite(Decimal(amount)) for _, amount in exposure]
+        top = nice_ceiling(max(amounts))
         label_w, value_w, bar_h, gap = 78.0, 32.0, 6.0, 2.6
         bar_x = pdf.l_margin + label_w + 3
         bar_max = pdf.epw - label_w - value_w - 6
@@ -290,7 +222,7 @@ class _Writer:
             for tick in ticks:
                 x = bar_x + float(tick / top) * bar_max
                 pdf.set_xy(x - 12, pdf.get_y())
-                pdf.cell(24, 4, _compact_dollars(tick), align="C")
+                pdf.cell(24, 4, compact_dollars(tick), align="C")
             pdf.set_text_color(0, 0, 0)
             pdf.set_xy(pdf.l_margin, pdf.get_y() + 5)
 
@@ -308,7 +240,7 @@ class _Writer:
             self.font(8)
             pdf.set_xy(pdf.l_margin, y)
             label_text = self.text(" ".join(str(label).split()))
-            pdf.cell(label_w, bar_h, _fit(pdf, label_text, label_w - 1), align="R")
+            pdf.cell(label_w, bar_h, fit(pdf, label_text, label_w - 1), align="R")
             width = float(amount / top) * bar_max if amount > 0 else 0.0
             if width > 0:
                 pdf.set_fill_color(*_BAR_COLOUR)
@@ -318,7 +250,7 @@ class _Writer:
             pdf.set_xy(pdf.l_margin, y + bar_h + gap)
         self.font(8)
         pdf.ln(2)
-        pdf.multi_cell(0, 4, _SCENARIO_NOTE, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 4, SCENARIO_NOTE, new_x="LMARGIN", new_y="NEXT")
 
     # ----------------------------------------------------------------- tables
 
