@@ -157,43 +157,40 @@ def apply_records(
     touched_people: set[int] = set()
     touched_projects: set[int] = set()
 
-    planned = records.get("training", {})
-    if planned:
+    for sheet, model, key_of, fields in (
+        (
+            "training",
+            TrainingRecord,
+            lambda t: (t.person_id, t.course.strip().casefold(), t.completed_on),
+            TRAINING_FIELDS,
+        ),
+        (
+            "travel",
+            TravelRecord,
+            lambda t: (t.person_id, str(t.destination_country), t.departed_on),
+            TRAVEL_FIELDS,
+        ),
+    ):
+        planned = records.get(sheet, {})
+        if not planned:
+            continue
+        # the natural key: the person's e-mail, then the rest as key_of reads it from a row
         existing = {
-            (t.person_id, t.course.strip().casefold(), t.completed_on): t
-            for t in TrainingRecord.objects.filter(person__email__in={k[0] for k in planned})
+            key_of(row): row
+            for row in model.objects.filter(person__email__in={k[0] for k in planned})
         }
-        new: list[TrainingRecord] = []
-        changed: list[TrainingRecord] = []
-        for (email, course_key, completed_on), rec in planned.items():
+        new: list[Any] = []
+        changed: list[Any] = []
+        for (email, *rest), rec in planned.items():
             person = people[email]
-            found = existing.get((person.pk, course_key, completed_on))
+            found = existing.get((person.pk, *rest))
             if found is None:
-                new.append(TrainingRecord(person=person, **rec.values_without("email")))
-            elif _diff(found, {k: rec.values[k] for k in TRAINING_FIELDS}):
+                new.append(model(person=person, **rec.values_without("email")))
+            elif _diff(found, {k: rec.values[k] for k in fields}):
                 changed.append(found)
-        _write(TrainingRecord, new, changed, TRAINING_FIELDS)
-        touched_people |= {t.person_id for t in new + changed}
-        _tally(counts, "training", len(new), len(changed), len(planned))
-
-    planned = records.get("travel", {})
-    if planned:
-        trips = {
-            (t.person_id, str(t.destination_country), t.departed_on): t
-            for t in TravelRecord.objects.filter(person__email__in={k[0] for k in planned})
-        }
-        new_trips: list[TravelRecord] = []
-        changed_trips: list[TravelRecord] = []
-        for (email, country, departed_on), rec in planned.items():
-            person = people[email]
-            trip = trips.get((person.pk, country, departed_on))
-            if trip is None:
-                new_trips.append(TravelRecord(person=person, **rec.values_without("email")))
-            elif _diff(trip, {k: rec.values[k] for k in TRAVEL_FIELDS}):
-                changed_trips.append(trip)
-        _write(TravelRecord, new_trips, changed_trips, TRAVEL_FIELDS)
-        touched_people |= {t.person_id for t in new_trips + changed_trips}
-        _tally(counts, "travel", len(new_trips), len(changed_trips), len(planned))
+        _write(model, new, changed, fields)
+        touched_people |= {row.person_id for row in new + changed}
+        _tally(counts, sheet, len(new), len(changed), len(planned))
 
     planned = records.get("certifications", {})
     if planned:
